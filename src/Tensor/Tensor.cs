@@ -10,7 +10,7 @@ namespace HyenaIL;
 /// are <see cref="IDisposable"/>: dispose each one (or let an autograd graph do it) and its buffer goes back to
 /// the device's pool. A <see cref="Reshape"/> shares its source's buffer; every other operation makes a new one.
 /// </summary>
-public sealed class Tensor : IDisposable
+public sealed partial class Tensor : IDisposable
 {
     private Storage? storage;
 
