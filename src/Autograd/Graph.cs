@@ -17,13 +17,20 @@ public sealed class Graph : IDisposable
     private bool backwardDone;
     private bool disposed;
 
-    public Graph(bool recordGradients = true)
+    /// <param name="recordGradients">False makes a no-grad scope.</param>
+    /// <param name="seed">Randomness of this forward pass (dropout masks derive from it), so that a step can be
+    /// replayed exactly: a trainer passes a seed derived from its run seed and the step number.</param>
+    public Graph(bool recordGradients = true, ulong seed = 0)
     {
         IsRecording = recordGradients;
+        Seed = seed;
     }
 
     /// <summary>False in a no-grad graph.</summary>
     public bool IsRecording { get; }
+
+    /// <summary>The seed of this forward pass's randomness.</summary>
+    public ulong Seed { get; }
 
     /// <summary>Number of values this graph has made.</summary>
     public int NodeCount => nodes.Count;
@@ -60,9 +67,24 @@ public sealed class Graph : IDisposable
     /// graph records and some parent needs a gradient. <paramref name="saved"/> are extra tensors the backward needs,
     /// owned by the graph from now on.
     /// </summary>
-    public static Var Record(string op, Tensor value, Var[] parents, Action<Var, Tensor>? backward, params Tensor[] saved)
+    public static Var Record(string op, Tensor value, Var[] parents, Action<Var, Tensor>? backward, params Tensor[] saved) =>
+        GraphOf(op, parents).RecordHere(op, value, parents, backward, saved);
+
+    /// <summary>
+    /// Brings a leaf (a parameter) into this graph as a node of its own, so that operations on parameters alone
+    /// (reshaping a weight, say) have a graph to belong to. Shares the leaf's buffer; the gradient flows through.
+    /// </summary>
+    public Var Attach(Var leaf)
     {
-        var graph = GraphOf(op, parents);
+        if (ReferenceEquals(leaf.Graph, this)) return leaf;
+        if (leaf.Graph is not null) throw new ArgumentException($"Attach: {leaf} belongs to another graph");
+        var shape = leaf.Shape;
+        return RecordHere("Attach", leaf.Value.Reshape(shape), [leaf], (_, dy) => leaf.AddGrad(dy.Reshape(shape)), []);
+    }
+
+    private Var RecordHere(string op, Tensor value, Var[] parents, Action<Var, Tensor>? backward, Tensor[] saved)
+    {
+        var graph = this;
         ObjectDisposedException.ThrowIf(graph.disposed, graph);
         bool needsGrad = graph.IsRecording && backward is not null && parents.Any(p => p.RequiresGrad);
         var v = new Var(graph, op, value, needsGrad ? parents : [], needsGrad)

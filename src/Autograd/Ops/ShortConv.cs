@@ -5,14 +5,22 @@ namespace HyenaIL.Autograd;
 public static partial class Fn
 {
     /// <param name="x">(B, C, L)</param>
-    /// <param name="weight">(C, K)</param>
+    /// <param name="weight">(C, K), or PyTorch's Conv1d layout (C, 1, K)</param>
     /// <param name="bias">(C)</param>
-    public static Var ShortConv(Var x, Var weight, Var bias) =>
-        Graph.Record("ShortConv", Ops.ShortConv(x.Value, weight.Value, bias.Value), [x, weight, bias], (_, dy) =>
+    public static Var ShortConv(Var x, Var weight, Var bias)
+    {
+        Tensor Kernel() => weight.Shape.Rank == 3 && weight.Shape[1] == 1
+            ? weight.Value.Reshape(weight.Shape[0], weight.Shape[2])
+            : weight.Value.Reshape(weight.Shape);
+        Tensor y;
+        using (var w = Kernel()) y = Ops.ShortConv(x.Value, w, bias.Value);
+        return Graph.Record("ShortConv", y, [x, weight, bias], (_, dy) =>
         {
-            var (dx, dw, db) = Ops.ShortConvBackward(x.Value, weight.Value, dy);
+            using var w = Kernel();
+            var (dx, dw, db) = Ops.ShortConvBackward(x.Value, w, dy);
             x.AddGrad(dx);
-            weight.AddGrad(dw);
+            using (dw) weight.AddGrad(dw.Reshape(weight.Shape));
             bias.AddGrad(db);
         });
+    }
 }

@@ -1,0 +1,40 @@
+using HyenaIL.Autograd;
+
+namespace HyenaIL.Layers;
+
+/// <summary>
+/// One pre-norm block (reference §3.2): r ← r + drop(mixer(norm1(r))); r ← r + drop(mlp(norm2(r))).
+/// </summary>
+public sealed class Block : Module
+{
+    public Block(Device device, ModelConfig config, int index) : base(device)
+    {
+        Mixer = config.Mixer == MixerKind.Hyena
+            ? Child("mixer", new HyenaOperator(device, config, index))
+            : Child("mixer", new CausalSelfAttention(device, config));
+        Norm1 = Child("norm1", new LayerNorm(device, config.Width, (float)config.LayerNormEps));
+        Norm2 = Child("norm2", new LayerNorm(device, config.Width, (float)config.LayerNormEps));
+        Mlp = Child("mlp", new Mlp(device, config.Width, config.InnerWidth));
+        Drop1 = Child("drop1", new Dropout(device, (float)config.ResidDropout, (ulong)(index * 16 + 1)));
+        Drop2 = Child("drop2", new Dropout(device, (float)config.ResidDropout, (ulong)(index * 16 + 2)));
+    }
+
+    public IMixer Mixer { get; }
+
+    public LayerNorm Norm1 { get; }
+
+    public LayerNorm Norm2 { get; }
+
+    public Mlp Mlp { get; }
+
+    private Dropout Drop1 { get; }
+
+    private Dropout Drop2 { get; }
+
+    /// <param name="r">the residual stream (B, L, D)</param>
+    public Var Forward(Var r)
+    {
+        r = Fn.Add(r, Drop1.Forward(Mixer.Forward(Norm1.Forward(r))));
+        return Fn.Add(r, Drop2.Forward(Mlp.Forward(Norm2.Forward(r))));
+    }
+}

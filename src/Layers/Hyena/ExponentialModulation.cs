@@ -1,0 +1,42 @@
+namespace HyenaIL.Layers;
+
+/// <summary>
+/// The filter's decay window (reference §2.3): h ← h · (exp(−t·|Δ_c|) + shift), with
+/// Δ = linspace(ln(target)/slow, ln(target)/fast, C) over the C filter channels: the fastest channel reaches
+/// <c>target</c> at t = fast, the slowest at t = slow. Δ (1, 1, C) is a frozen buffer (the reference's
+/// modulation learning rate is 0). The window does not depend on anything trained, so it is computed once for
+/// l_max positions.
+/// </summary>
+public sealed class ExponentialModulation : Module
+{
+    private readonly float[] window; // (l_max, C)
+
+    public ExponentialModulation(Device device, int channels, float[] t, double fastDecay = 0.3, double slowDecay = 1.5,
+        double target = 1e-2, double shift = 0.0, bool modulate = true) : base(device)
+    {
+        Channels = channels;
+        Modulate = modulate;
+        Shift = shift;
+        double maxDecay = Math.Log(target) / fastDecay, minDecay = Math.Log(target) / slowDecay;
+        var deltas = new float[channels];
+        for (int c = 0; c < channels; c++)
+            deltas[c] = (float)(channels == 1 ? minDecay : minDecay + (maxDecay - minDecay) * c / (channels - 1));
+        Deltas = Buffer("deltas", Tensor.FromArray(deltas, Shape.Of(1, 1, channels), device));   // (1, 1, C)
+        window = new float[t.Length * channels];
+        for (int n = 0; n < t.Length; n++)
+            for (int c = 0; c < channels; c++)
+                window[n * channels + c] = (float)(Math.Exp(-t[n] * Math.Abs((double)deltas[c])) + shift);
+    }
+
+    public int Channels { get; }
+
+    public bool Modulate { get; }
+
+    public double Shift { get; }
+
+    public Tensor Deltas { get; }
+
+    /// <summary>The window for the first <paramref name="length"/> positions, (L, C), on the module's device.</summary>
+    public Tensor Window(int length) =>
+        Tensor.FromArray(window.AsSpan(0, length * Channels).ToArray(), Shape.Of(length, Channels), Device);
+}
