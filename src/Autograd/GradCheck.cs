@@ -30,37 +30,49 @@ public sealed class GradCheckException(string message) : Exception(message);
 /// </summary>
 public static class GradCheck
 {
-    /// <summary>Runs the check. Float64 inputs are differentiated; int32 inputs (ids, targets) are passed as they are.</summary>
-    public static GradCheckReport Run(Func<Var[], Var> f, IReadOnlyList<Tensor> inputs, GradCheckOptions? options = null)
+    /// <summary>Runs the check. Float64 inputs are differentiated; int32 inputs (ids, targets) are passed as they are.
+    /// The trained <paramref name="leaves"/> that <paramref name="f"/> uses (a layer's parameters, converted to
+    /// float64) are checked as well: their gradients are compared, then cleared.</summary>
+    public static GradCheckReport Run(Func<Var[], Var> f, IReadOnlyList<Tensor> inputs, IReadOnlyList<Var>? leaves = null,
+        GradCheckOptions? options = null)
     {
         options ??= new GradCheckOptions();
-        foreach (var t in inputs)
+        leaves ??= [];
+        foreach (var t in inputs.Concat(leaves.Select(l => l.Value)))
         {
             Check.Live("GradCheck", t);
             if (t.Device is not CpuDevice || t.DType == DType.Float32)
                 throw new ArgumentException($"GradCheck: inputs must be float64 (or int32) tensors on the cpu device, got {t}; finite differences in float32 measure noise");
         }
+        foreach (var l in leaves)
+        {
+            if (!l.IsLeaf || !l.RequiresGrad) throw new ArgumentException($"GradCheck: {l} is not a leaf that requires a gradient");
+            l.ZeroGrad();
+        }
 
         var analytic = Analytic(f, inputs, options, out var weights, out double loss);
+        var points = inputs.Concat(leaves.Select(l => l.Value)).ToList();
+        analytic = [.. analytic, .. leaves.Select(l => l.Grad?.ToDoubleArray() ?? new double[l.Shape.Size])];
+        foreach (var l in leaves) l.ZeroGrad();
         using (weights)
         {
             double noise = 1e-15 * (Math.Abs(loss) + 1) / options.Step;
             double worst = 0, maxNumeric = 0;
             int count = 0;
             var detail = new StringBuilder();
-            for (int i = 0; i < inputs.Count; i++)
+            for (int i = 0; i < points.Count; i++)
             {
-                if (inputs[i].DType != DType.Float64) continue;
-                var x = inputs[i].AsSpan<double>();
+                if (points[i].DType != DType.Float64) continue;
+                var x = points[i].AsSpan<double>();
                 for (int j = 0; j < x.Length; j++)
                 {
                     double saved = x[j];
                     x[j] = saved + options.Step;
                     double plus = Loss(f, inputs, weights);
-                    x = inputs[i].AsSpan<double>();
+                    x = points[i].AsSpan<double>();
                     x[j] = saved - options.Step;
                     double minus = Loss(f, inputs, weights);
-                    x = inputs[i].AsSpan<double>();
+                    x = points[i].AsSpan<double>();
                     x[j] = saved;
                     double numeric = (plus - minus) / (2 * options.Step);
                     double a = analytic[i][j];
@@ -71,7 +83,8 @@ public static class GradCheck
                     if (!(ratio <= worst)) // also catches NaN
                     {
                         worst = double.IsNaN(ratio) ? double.PositiveInfinity : ratio;
-                        detail.Clear().Append($"input {i} element {j}: analytic {a:E6}, numeric {numeric:E6}, " +
+                        string where = i < inputs.Count ? $"input {i}" : $"leaf {i - inputs.Count} ({leaves[i - inputs.Count].Shape})";
+                        detail.Clear().Append($"{where} element {j}: analytic {a:E6}, numeric {numeric:E6}, " +
                                               $"|diff| {Math.Abs(a - numeric):E3}, allowed {allowed:E3}");
                     }
                 }

@@ -96,6 +96,16 @@ public class Var
         }
     }
 
+    /// <summary>Replaces a leaf's tensor (e.g. a parameter converted to float64 for a gradient check). The caller
+    /// owns the old tensor.</summary>
+    protected void ReplaceLeafValue(Tensor newValue)
+    {
+        if (!IsLeaf) throw new InvalidOperationException($"{Op}: only a leaf's value can be replaced");
+        ArgumentNullException.ThrowIfNull(newValue);
+        ZeroGrad();
+        value = newValue;
+    }
+
     /// <summary>Drops the gradient (a leaf's is kept across backward passes until this is called).</summary>
     public void ZeroGrad()
     {

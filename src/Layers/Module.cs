@@ -44,12 +44,13 @@ public abstract class Module : IDisposable
     protected void Alias(string name, Parameter p) => entries.Add((name, new AliasEntry(p)));
 
     /// <summary>A saved, untrained tensor; the module owns it.</summary>
-    protected Tensor Buffer(string name, Tensor value)
+    protected BufferSlot Buffer(string name, Tensor value)
     {
         if (!ReferenceEquals(value.Device, Device))
             throw new DeviceMismatchException($"{GetType().Name}.{name}: buffer is on {value.Device.Name}, module on {Device.Name}");
-        entries.Add((name, value));
-        return value;
+        var slot = new BufferSlot(value);
+        entries.Add((name, slot));
+        return slot;
     }
 
     protected T Child<T>(string name, T module) where T : Module
@@ -75,7 +76,50 @@ public abstract class Module : IDisposable
 
     /// <summary>Every saved tensor under every name it has: parameters (aliases included) and buffers.</summary>
     public IReadOnlyList<(string Name, Tensor Tensor)> StateEntries() =>
-        Walk("").Select(e => (e.Name, e.Item is Parameter p ? p.Value : (Tensor)e.Item)).ToList();
+        Walk("").Select(e => (e.Name, TensorOf(e.Item))).ToList();
+
+    /// <summary>Every parameter and buffer by name (aliases included), for loading: a parameter or a buffer slot.</summary>
+    internal IReadOnlyList<(string Name, object Item)> StateItems() => Walk("").ToList();
+
+    /// <summary>
+    /// Converts every float parameter and buffer to <paramref name="dtype"/> in place, e.g. to float64 on the cpu
+    /// device for a gradient check of a whole layer. Gradients are dropped.
+    /// </summary>
+    public void ConvertTo(DType dtype)
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, item) in Walk(""))
+        {
+            if (!seen.Add(item)) continue;
+            switch (item)
+            {
+                case Parameter p when p.Value.DType != dtype: p.Replace(p.Value.ToDType(dtype)); break;
+                case BufferSlot b when b.Value.DType.IsFloat() && b.Value.DType != dtype:
+                    var old = b.Value;
+                    b.Value = old.ToDType(dtype);
+                    old.Dispose();
+                    break;
+            }
+        }
+        SetDType(dtype);
+    }
+
+    private void SetDType(DType dtype)
+    {
+        DType = dtype;
+        foreach (var (_, item) in entries)
+            if (item is Module m) m.SetDType(dtype);
+    }
+
+    /// <summary>The float dtype of this module's parameters (float32 unless converted).</summary>
+    public DType DType { get; private set; } = DType.Float32;
+
+    private static Tensor TensorOf(object item) => item switch
+    {
+        Parameter p => p.Value,
+        BufferSlot b => b.Value,
+        _ => throw new InvalidOperationException("unexpected state entry"),
+    };
 
     /// <summary>Number of parameter elements, each shared parameter counted once.</summary>
     public long ParameterCount(bool trainableOnly = true) =>
@@ -108,7 +152,7 @@ public abstract class Module : IDisposable
                 Parameter => "frozen",
                 _ => "buffer",
             };
-            var t = item is Parameter pp ? pp.Value : (Tensor)item;
+            var t = TensorOf(item);
             sb.AppendLine($"{name,-64} {t.Shape,-18} {t.Size,12:N0}  {kind}{(alias ? " (shared)" : "")}");
         }
         return sb.ToString();
@@ -150,7 +194,7 @@ public abstract class Module : IDisposable
             {
                 case Module m: m.Dispose(); break;
                 case Parameter p: p.ZeroGrad(); p.Value.Dispose(); break;
-                case Tensor t: t.Dispose(); break;
+                case BufferSlot b: b.Value.Dispose(); break;
             }
         }
         GC.SuppressFinalize(this);

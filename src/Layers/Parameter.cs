@@ -73,4 +73,21 @@ public sealed class Parameter(Tensor value, Init init, ParameterGroup group = Pa
     public ParameterGroup Group { get; } = group;
 
     public bool Trainable => RequiresGrad;
+
+    /// <summary>Swaps in a new tensor of the same shape and disposes the old one.</summary>
+    internal void Replace(Tensor newValue)
+    {
+        var old = Value;
+        if (newValue.Shape != old.Shape)
+            throw new ShapeException($"Parameter: replacement has shape {newValue.Shape}, expected {old.Shape}");
+        ReplaceLeafValue(newValue);
+        old.Dispose();
+    }
+}
+
+/// <summary>A module's buffer: saved with the model, not trained. A slot, so that the tensor can be replaced
+/// (loading, dtype conversion) without stale references.</summary>
+public sealed class BufferSlot(Tensor value)
+{
+    public Tensor Value { get; internal set; } = value;
 }

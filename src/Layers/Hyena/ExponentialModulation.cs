@@ -34,9 +34,12 @@ public sealed class ExponentialModulation : Module
 
     public double Shift { get; }
 
-    public Tensor Deltas { get; }
+    public BufferSlot Deltas { get; }
 
     /// <summary>The window for the first <paramref name="length"/> positions, (L, C), on the module's device.</summary>
-    public Tensor Window(int length) =>
-        Tensor.FromArray(window.AsSpan(0, length * Channels).ToArray(), Shape.Of(length, Channels), Device);
+    public Tensor Window(int length)
+    {
+        using var w = Tensor.FromArray(window.AsSpan(0, length * Channels).ToArray(), Shape.Of(length, Channels), Device);
+        return w.ToDType(DType);
+    }
 }

@@ -38,9 +38,9 @@ public sealed class PositionalEmbedding : Module
     /// <summary>z as a trained parameter, or null when frozen (then <see cref="ZBuffer"/>).</summary>
     public Parameter? Z { get; }
 
-    public Tensor? ZBuffer { get; }
+    public BufferSlot? ZBuffer { get; }
 
-    public Tensor T { get; }
+    public BufferSlot T { get; }
 
     /// <summary>The features in float32 as the reference computes them (float64, rounded once).</summary>
     public static (float[] Z, float[] T) Features(int embDim, int maxLength)

@@ -1,0 +1,109 @@
+using HyenaIL.Autograd;
+using HyenaIL.Layers;
+using HyenaIL.TestSupport;
+using Xunit;
+
+namespace HyenaIL.Tests;
+
+public abstract class HyenaOperatorTests(DeviceFixture fixture, string device) : DeviceTestBase(fixture, device)
+{
+    internal static ModelConfig Small(int order) => new()
+    {
+        Width = 6, Order = order, FilterWidth = 8, PositionalDims = 5, MaxLength = 32, SinFrequency = 10,
+        Vocab = 11, Layers = 1, InnerWidth = 12, EmbedDropout = 0,
+    };
+
+    private sealed class Holder : Module
+    {
+        public Holder(Device device, ModelConfig config, ulong seed) : base(device)
+        {
+            Op = Child("op", new HyenaOperator(device, config, 0));
+            Initialize(seed);
+        }
+
+        public HyenaOperator Op { get; }
+    }
+
+    [Theory]
+    [InlineData(2, 13)]
+    [InlineData(3, 13)]
+    [InlineData(2, 1)]
+    [InlineData(4, 7)]
+    public void MatchesAPlainFloat64Implementation(int order, int length)
+    {
+        var config = Small(order);
+        using var holder = new Holder(Device, config, 7);
+        var reference = new HyenaReference(holder, "op.", config);
+        var u = RandomData.AsFloat32(RandomData.Normal(3, 2 * length * config.Width));
+        var expected = reference.Forward(u, 2, length);
+        using var input = Upload(u, 2, length, config.Width);
+        using var graph = new Graph(recordGradients: false);
+        var y = holder.Op.Forward(graph.Input(input));
+        double err = MaxRelative(expected, y.Value.ToDoubleArray());
+        Assert.True(err <= 1e-5, $"order {order}, L {length}: max |y − reference| / max |reference| = {err:E2} > 1e-5");
+    }
+
+    [Theory]
+    [InlineData(2, 17)]
+    [InlineData(3, 9)]
+    public void TheMaterialisedMatricesReproduceTheOutput(int order, int length)
+    {
+        var config = Small(order);
+        using var holder = new Holder(Device, config, 11);
+        var u = RandomData.AsFloat32(RandomData.Normal(5, length * config.Width));
+        using var input = Upload(u, 1, length, config.Width);
+        var m = holder.Op.Materialize(input);
+        double[] outW = holder.Op.OutProj.Weight.Value.ToDoubleArray(), outB = holder.Op.OutProj.Bias!.Value.ToDoubleArray();
+        int d = config.Width;
+        // y[t, e] = b[e] + Σ_c W[e, c] Σ_{s ≤ t} H[c, t, s] · V[c, s], by explicit loops in float64.
+        var naive = new double[length * d];
+        for (int t = 0; t < length; t++)
+            for (int e = 0; e < d; e++)
+            {
+                double acc = outB[e];
+                for (int c = 0; c < d; c++)
+                {
+                    double hv = 0;
+                    for (int s = 0; s <= t; s++) hv += m.At(c, t, s) * m.V[c * length + s];
+                    acc += outW[e * d + c] * hv;
+                }
+                naive[t * d + e] = acc;
+            }
+        for (int c = 0; c < d; c++)
+            for (int t = 0; t < length; t++)
+                for (int s = t + 1; s < length; s++)
+                    Assert.True(m.At(c, t, s) == 0, $"H[{c}] has {m.At(c, t, s)} above the diagonal at ({t}, {s}): not causal");
+        using var graph = new Graph(recordGradients: false);
+        var y = holder.Op.Forward(graph.Input(input)).Value.ToDoubleArray();
+        double err = MaxRelative(naive, y);
+        Assert.True(err <= 1e-5, $"order {order}: operator vs materialised matrices, max relative error {err:E2} > 1e-5");
+    }
+
+    [Fact]
+    public void ASequenceLongerThanLMaxIsRefusedWithTheLimit()
+    {
+        var config = Small(2);
+        using var holder = new Holder(Device, config, 1);
+        using var input = Upload(new double[config.MaxLength + 1], 1, config.MaxLength + 1, 1);
+        using var wide = Tensor.Zeros(Shape.Of(1, config.MaxLength + 1, config.Width), Device);
+        using var graph = new Graph();
+        var e = Assert.Throws<ArgumentException>(() => holder.Op.Forward(graph.Input(wide)));
+        Assert.Contains("l_max 32", e.Message);
+        Assert.Throws<ShapeException>(() => holder.Op.Forward(graph.Input(input)));
+    }
+
+    internal static double MaxRelative(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double maxRef = expected.Max(Math.Abs), maxErr = 0;
+        for (int i = 0; i < expected.Length; i++) maxErr = Math.Max(maxErr, Math.Abs(expected[i] - actual[i]));
+        Assert.True(maxRef > 1e-3, $"reference output is {maxRef:E2}: no signal");
+        return maxErr / maxRef;
+    }
+}
+
+public sealed class HyenaOperatorTestsCpu(DeviceFixture f) : HyenaOperatorTests(f, "cpu");
+
+public sealed class HyenaOperatorTestsIlgpuCpu(DeviceFixture f) : HyenaOperatorTests(f, "ilgpu-cpu");
+
+public sealed class HyenaOperatorTestsCuda(DeviceFixture f) : HyenaOperatorTests(f, "cuda");
