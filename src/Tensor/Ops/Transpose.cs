@@ -61,7 +61,8 @@ public static partial class Ops
     }
 }
 
-/// <summary>x viewed as (A, D0, M, D1, N); the transpose swaps D0 and D1. A kernel argument: public, as ILGPU's generated launchers need.</summary>
+/// <summary>x viewed as (A, D0, M, D1, N); the transpose swaps D0 and D1.
+/// A kernel argument: public, as ILGPU's generated launchers need.</summary>
 public readonly struct TransposeDims(int a, int d0, int m, int d1, int n)
 {
     public readonly int A = a;
