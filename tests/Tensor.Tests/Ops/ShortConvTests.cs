@@ -73,6 +73,10 @@ public abstract class ShortConvTests(DeviceFixture fixture, string device) : Dev
         Tolerance.AssertClose(Reference.ShortConv(x, w, bias, batch, channels, length, taps), y.ToFloatArray(),
             "ShortConv " + what, atol: Tolerance.SumAtol(taps + 1));
         var (edx, edw, edb) = Reference.ShortConvBackward(x, w, dy, batch, channels, length, taps);
+        // Pooled buffers of the gradients' sizes filled with NaN: every gradient element must be written.
+        Tensor.Full(tx.Shape, double.NaN, Device).Dispose();
+        Tensor.Full(tw.Shape, double.NaN, Device).Dispose();
+        Tensor.Full(tb.Shape, double.NaN, Device).Dispose();
         var (dx, dw, db) = global::HyenaIL.Ops.ShortConvBackward(tx, tw, tdy);
         using (dx)
         using (dw)
