@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ViewF = ILGPU.ArrayView<float>;
@@ -14,8 +14,9 @@ namespace HyenaIL;
 //   backward: dx[b,c,s] = Σ_k w[c,k]·dy[b,c,s+σ_k]          over s + σ_k < L   (an anti-causal correlation)
 //             dw[c,k]   = Σ_b Σ_{t≥σ_k} dy[b,c,t]·x[b,c,t−σ_k]
 //             dbias[c]  = Σ_b Σ_t dy[b,c,t]
-// CPU: parallel over rows (b, c); each row is K vectorised multiply-adds of shifted spans. ILGPU: one thread per
-// output element for y and dx; one group per (c, tap) reduces dw and dbias over B·L in shared memory.
+// CPU: parallel over rows (b, c), vectorised over t; the backward keeps per-row sums of dw and dbias and adds them
+// over the batch afterwards. ILGPU: one thread per element of y and of dx; one group per (c, tap) reduces dw and
+// dbias over B·L in shared memory.
 
 public static partial class Ops
 {
@@ -80,6 +81,11 @@ public readonly struct ShortConvDims(int b, int c, int l, int k)
     public readonly int K = k;
 }
 
+/// <summary>
+/// Rows (b, c) in parallel, in memory order, vectorised over t with <c>Vector&lt;T&gt;</c>: each output vector
+/// is K multiply-adds of shifted loads of the row. The steps that see the zero padding and the ragged end are
+/// scalar.
+/// </summary>
 internal static class ShortConvCpu
 {
     public static void Forward<T>(T[] x, T[] w, T[] bias, T[] y, ShortConvDims d) where T : unmanaged, IFloatingPointIeee754<T>
@@ -87,54 +93,135 @@ internal static class ShortConvCpu
         int l = d.L, taps = d.K;
         CpuParallel.For(d.B * d.C, (long)l * taps, (r0, r1) =>
         {
+            var wv = new Vector<T>[taps];
             for (int row = r0; row < r1; row++)
             {
                 int c = row % d.C;
-                ReadOnlySpan<T> xs = x.AsSpan(row * l, l);
-                Span<T> ys = y.AsSpan(row * l, l);
-                ys.Fill(bias[c]);
-                for (int k = 0; k < taps; k++)
-                {
-                    int delay = taps - 1 - k;
-                    if (delay >= l) continue;
-                    var tail = ys[delay..];
-                    TensorPrimitives.MultiplyAdd(xs[..(l - delay)], w[c * taps + k], tail, tail);
-                }
+                for (int k = 0; k < taps; k++) wv[k] = new Vector<T>(w[c * taps + k]);
+                ForwardRow(x.AsSpan(row * l, l), w.AsSpan(c * taps, taps), wv, bias[c], y.AsSpan(row * l, l));
             }
         });
     }
 
-    /// <summary>Parallel over channels, so that each channel's dw and dbias sum over the batch without sharing.</summary>
+    /// <summary>ys[t] = bias + Σ_k w[k]·xs[t − (K−1) + k].</summary>
+    private static void ForwardRow<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> w, Vector<T>[] wv, T bias, Span<T> ys)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = xs.Length, taps = w.Length, t = 0;
+        for (; t < Math.Min(taps - 1, l); t++) ys[t] = ForwardAt(xs, w, bias, t);
+        ref T x0 = ref MemoryMarshal.GetReference(xs);
+        ref T y0 = ref MemoryMarshal.GetReference(ys);
+        var vb = new Vector<T>(bias);
+        for (; t + Vector<T>.Count <= l; t += Vector<T>.Count)
+        {
+            var acc = vb;
+            for (int k = 0; k < taps; k++) acc += wv[k] * Vector.LoadUnsafe(ref x0, (nuint)(t - (taps - 1) + k));
+            acc.StoreUnsafe(ref y0, (nuint)t);
+        }
+        for (; t < l; t++) ys[t] = ForwardAt(xs, w, bias, t);
+    }
+
+    private static T ForwardAt<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> w, T bias, int t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T acc = bias;
+        for (int k = 0; k < w.Length; k++)
+        {
+            int s = t - (w.Length - 1) + k;
+            if (s >= 0) acc += w[k] * xs[s];
+        }
+        return acc;
+    }
+
+    /// <summary>Parallel over rows (b, c) in memory order: each row writes its dx and its own partial sums of dw
+    /// and dbias; the partial sums are then added over the batch, per channel, in a fixed order.</summary>
     public static void Backward<T>(T[] x, T[] w, T[] dy, T[] dx, T[] dw, T[] dBias, ShortConvDims d)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = d.L, taps = d.K;
-        CpuParallel.For(d.C, (long)d.B * l * (2 * taps + 1), (c0, c1) =>
+        var partial = new T[d.B * d.C * (taps + 1)]; // (B, C, K+1): dw's sums per row, then dbias's
+        CpuParallel.For(d.B * d.C, (long)l * (2 * taps + 1), (r0, r1) =>
         {
-            for (int c = c0; c < c1; c++)
+            var wv = new Vector<T>[taps];
+            for (int row = r0; row < r1; row++)
             {
-                var dwc = dw.AsSpan(c * taps, taps);
-                dwc.Clear();
-                T db = T.Zero;
-                for (int b = 0; b < d.B; b++)
-                {
-                    int row = b * d.C + c;
-                    ReadOnlySpan<T> xs = x.AsSpan(row * l, l), g = dy.AsSpan(row * l, l);
-                    Span<T> dxs = dx.AsSpan(row * l, l);
-                    dxs.Clear();
-                    for (int k = 0; k < taps; k++)
-                    {
-                        int delay = taps - 1 - k;
-                        if (delay >= l) continue;
-                        var head = dxs[..(l - delay)];
-                        TensorPrimitives.MultiplyAdd(g[delay..], w[c * taps + k], head, head);
-                        dwc[k] += TensorPrimitives.Dot(g[delay..], xs[..(l - delay)]);
-                    }
-                    db += TensorPrimitives.Sum(g);
-                }
-                dBias[c] = db;
+                int c = row % d.C;
+                var wc = w.AsSpan(c * taps, taps);
+                for (int k = 0; k < taps; k++) wv[k] = new Vector<T>(wc[k]);
+                ReadOnlySpan<T> xs = x.AsSpan(row * l, l), g = dy.AsSpan(row * l, l);
+                InputGradientRow(g, wc, wv, dx.AsSpan(row * l, l));
+                ParameterGradientRow(xs, g, taps, partial.AsSpan(row * (taps + 1), taps + 1));
             }
         });
+        for (int c = 0; c < d.C; c++)
+        {
+            for (int k = 0; k <= taps; k++)
+            {
+                T acc = T.Zero;
+                for (int b = 0; b < d.B; b++) acc += partial[(b * d.C + c) * (taps + 1) + k];
+                if (k < taps) dw[c * taps + k] = acc;
+                else dBias[c] = acc;
+            }
+        }
+    }
+
+    /// <summary>dxs[s] = Σ_k w[k]·g[s + (K−1) − k] over s + (K−1) − k &lt; L.</summary>
+    private static void InputGradientRow<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> w, Vector<T>[] wv, Span<T> dxs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, taps = w.Length, s = 0;
+        ref T g0 = ref MemoryMarshal.GetReference(g);
+        ref T dx0 = ref MemoryMarshal.GetReference(dxs);
+        for (; s + Vector<T>.Count + taps - 1 <= l; s += Vector<T>.Count)
+        {
+            var acc = Vector<T>.Zero;
+            for (int k = 0; k < taps; k++) acc += wv[k] * Vector.LoadUnsafe(ref g0, (nuint)(s + taps - 1 - k));
+            acc.StoreUnsafe(ref dx0, (nuint)s);
+        }
+        for (; s < l; s++)
+        {
+            T acc = T.Zero;
+            for (int k = 0; k < taps; k++)
+            {
+                int t = s + taps - 1 - k;
+                if (t < l) acc += w[k] * g[t];
+            }
+            dxs[s] = acc;
+        }
+    }
+
+    /// <summary>sums[k] = Σ_t g[t]·xs[t − (K−1) + k] for k &lt; K, and sums[K] = Σ_t g[t]. One vectorised pass
+    /// per sum (the row stays in L1), so that each accumulator lives in a register.</summary>
+    private static void ParameterGradientRow<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> g, int taps, Span<T> sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, t = 0;
+        sums.Clear();
+        for (; t < Math.Min(taps - 1, l); t++) ParameterGradientAt(xs, g, taps, t, sums);
+        int body = t + (l - t) / Vector<T>.Count * Vector<T>.Count;
+        ref T x0 = ref MemoryMarshal.GetReference(xs);
+        ref T g0 = ref MemoryMarshal.GetReference(g);
+        for (int k = 0; k <= taps; k++)
+        {
+            var acc = Vector<T>.Zero;
+            if (k == taps)
+                for (int i = t; i < body; i += Vector<T>.Count) acc += Vector.LoadUnsafe(ref g0, (nuint)i);
+            else
+                for (int i = t; i < body; i += Vector<T>.Count)
+                    acc += Vector.LoadUnsafe(ref g0, (nuint)i) * Vector.LoadUnsafe(ref x0, (nuint)(i - (taps - 1) + k));
+            sums[k] += Vector.Sum(acc);
+        }
+        for (t = body; t < l; t++) ParameterGradientAt(xs, g, taps, t, sums);
+    }
+
+    private static void ParameterGradientAt<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> g, int taps, int t, Span<T> sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int k = 0; k < taps; k++)
+        {
+            int s = t - (taps - 1) + k;
+            if (s >= 0) sums[k] += g[t] * xs[s];
+        }
+        sums[taps] += g[t];
     }
 }
 
