@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -84,10 +86,13 @@ internal static class TransposeCpu
 
     // N = 1: for each (a, m), y[a, :, m, :] (D1×D0, row stride M·D0) is the transpose of x[a, :, m, :]
     // (D0×D1, row stride M·D1). One work item is one band of Tile rows of x, walked tile by tile along D1.
+    // Within a tile, 8×8 blocks of 4-byte elements go through AVX registers; the ragged edges, and every
+    // element where AVX is missing or elements are 8 bytes, are moved one by one.
     private static void Tiled<T>(T[] x, T[] y, TransposeDims d) where T : unmanaged
     {
         int bands = (d.D0 + Tile - 1) / Tile;
         long xRow = (long)d.M * d.D1, yRow = (long)d.M * d.D0;
+        bool simd = Avx.IsSupported && Unsafe.SizeOf<T>() == sizeof(float);
         CpuParallel.For(d.A * d.M * bands, (long)Tile * d.D1, (start, end) =>
         {
             ref T xs = ref MemoryMarshal.GetArrayDataReference(x);
@@ -96,21 +101,69 @@ internal static class TransposeCpu
             {
                 int band = item % bands, am = item / bands;
                 int a = am / d.M, m = am % d.M;
-                long xBase = (long)a * d.D0 * xRow + m * d.D1, yBase = (long)a * d.D1 * yRow + m * d.D0;
+                ref T xm = ref Unsafe.Add(ref xs, (nint)((long)a * d.D0 * xRow + m * d.D1)); // x[a, 0, m, 0]
+                ref T ym = ref Unsafe.Add(ref ys, (nint)((long)a * d.D1 * yRow + m * d.D0)); // y[a, 0, m, 0]
                 int i0 = band * Tile, i1 = Math.Min(i0 + Tile, d.D0);
+                int i8 = simd ? i0 + (i1 - i0) / 8 * 8 : i0;
                 for (int j0 = 0; j0 < d.D1; j0 += Tile)
                 {
                     int j1 = Math.Min(j0 + Tile, d.D1);
-                    for (int j = j0; j < j1; j++)
+                    int j8 = simd ? j0 + (j1 - j0) / 8 * 8 : j0;
+                    for (int i = i0; i < i8; i += 8)
                     {
-                        ref T src = ref Unsafe.Add(ref xs, (nint)(xBase + j));
-                        ref T dst = ref Unsafe.Add(ref ys, (nint)(yBase + j * yRow));
-                        for (int i = i0; i < i1; i++)
-                            Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, (nint)(i * xRow));
+                        for (int j = j0; j < j8; j += 8)
+                        {
+                            Transpose8x8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref xm, (nint)(i * xRow + j))), xRow,
+                                ref Unsafe.As<T, float>(ref Unsafe.Add(ref ym, (nint)(j * yRow + i))), yRow);
+                        }
                     }
+                    ScalarBlock(ref xm, xRow, ref ym, yRow, i8, i1, j0, j1);
+                    ScalarBlock(ref xm, xRow, ref ym, yRow, i0, i8, j8, j1);
                 }
             }
         });
+    }
+
+    /// <summary>y[j, i] = x[i, j] for i in [i0, i1), j in [j0, j1), one element at a time.</summary>
+    private static void ScalarBlock<T>(ref T x, long xRow, ref T y, long yRow, int i0, int i1, int j0, int j1)
+    {
+        for (int j = j0; j < j1; j++)
+        {
+            ref T src = ref Unsafe.Add(ref x, j);
+            ref T dst = ref Unsafe.Add(ref y, (nint)(j * yRow));
+            for (int i = i0; i < i1; i++)
+                Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, (nint)(i * xRow));
+        }
+    }
+
+    /// <summary>The 8×8 block at x (row stride xRow) transposed into y (row stride yRow): unpack pairs of rows,
+    /// shuffle pairs of pairs, then swap 128-bit halves. Pure data movement: the bits of any 4-byte type survive.</summary>
+    private static void Transpose8x8(ref float x, long xRow, ref float y, long yRow)
+    {
+        var r0 = Vector256.LoadUnsafe(ref x);
+        var r1 = Vector256.LoadUnsafe(ref x, (nuint)xRow);
+        var r2 = Vector256.LoadUnsafe(ref x, (nuint)(2 * xRow));
+        var r3 = Vector256.LoadUnsafe(ref x, (nuint)(3 * xRow));
+        var r4 = Vector256.LoadUnsafe(ref x, (nuint)(4 * xRow));
+        var r5 = Vector256.LoadUnsafe(ref x, (nuint)(5 * xRow));
+        var r6 = Vector256.LoadUnsafe(ref x, (nuint)(6 * xRow));
+        var r7 = Vector256.LoadUnsafe(ref x, (nuint)(7 * xRow));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref y);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref y, (nuint)yRow);
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref y, (nuint)(2 * yRow));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref y, (nuint)(3 * yRow));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref y, (nuint)(4 * yRow));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref y, (nuint)(5 * yRow));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref y, (nuint)(6 * yRow));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref y, (nuint)(7 * yRow));
     }
 
     // N > 1: output row (a, j, m) is D0 blocks of N contiguous elements, block i copied from x[a, i, m, j, :].
