@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using ILGPU;
 using ViewF = ILGPU.ArrayView<float>;
 
@@ -51,19 +53,30 @@ public static partial class Ops
 
 internal static class RandomCpu
 {
-    // Per element: a SplitMix64 hash (three 64-bit multiplies) for uniform; two hashes, a log, a cos and a
-    // square root for normal. Scalar on purpose: the CPU computes exactly the kernels' float32 operations, so
-    // cpu and ilgpu-cpu agree bit for bit.
+    // Uniform: CounterRng.FillUniform's vectorised hashing, then low + range·u kept below high, in the kernel's
+    // float32 operations (a multiply, then an add: no fused multiply-add), so cpu and ilgpu-cpu agree bit for bit.
     public static void Uniform(float[] y, int n, CounterRng rng, float low, float range, float below) =>
-        CpuParallel.For(n, 4, (start, end) =>
+        CpuParallel.For(n, 2, (start, end) =>
         {
-            for (int i = start; i < end; i++)
+            var u = y.AsSpan(start, end - start);
+            rng.FillUniform((ulong)start, u);
+            int i = 0;
+            ref float u0 = ref MemoryMarshal.GetReference(u);
+            if (Vector256.IsHardwareAccelerated)
             {
-                float v = low + range * rng.Uniform((ulong)i);
-                y[i] = v > below ? below : v;
+                Vector256<float> vLow = Vector256.Create(low), vRange = Vector256.Create(range), vBelow = Vector256.Create(below);
+                for (; i + 8 <= u.Length; i += 8)
+                    Vector256.Min(vLow + vRange * Vector256.LoadUnsafe(ref u0, (nuint)i), vBelow).StoreUnsafe(ref u0, (nuint)i);
+            }
+            for (; i < u.Length; i++)
+            {
+                float v = low + range * u[i];
+                u[i] = v > below ? below : v;
             }
         });
 
+    // Normal: two hashes, a log, a cos and a square root per element, scalar on purpose: the same float32 MathF
+    // calls as the kernel, so cpu and ilgpu-cpu agree bit for bit.
     public static void Normal(float[] y, int n, CounterRng rng, float mean, float std) =>
         CpuParallel.For(n, 32, (start, end) =>
         {
