@@ -63,6 +63,22 @@ public sealed class CounterRngTests
         Tolerance.AssertClose(expected, actual, "CounterRng.Normal", rtol: 1e-5, atol: 1e-5);
     }
 
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(5UL)]
+    [InlineData((1UL << 40) + 3)]
+    [InlineData(ulong.MaxValue - 20)] // the counter wraps around inside the vectors
+    public void FillUniformGivesTheSameValuesAsUniform(ulong first)
+    {
+        var rng = new CounterRng(11);
+        foreach (int n in Enumerable.Range(0, 41).Append(1000))
+        {
+            var bulk = new float[n];
+            rng.FillUniform(first, bulk);
+            for (int i = 0; i < n; i++) Assert.Equal(rng.Uniform(unchecked(first + (ulong)i)), bulk[i]);
+        }
+    }
+
     [Fact]
     public void UniformStaysBelowOneAtTheLargestCounterValues()
     {
