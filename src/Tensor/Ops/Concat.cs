@@ -42,11 +42,13 @@ public static partial class Ops
                 else ConcatKernels.Place(g, xs[k].View, y.View, d);
             }
         }
-        else if (y.DType == DType.Float32) ConcatCpu.Run(xs.Select(x => x.CpuArray<float>()).ToArray(), y.CpuArray<float>(), Runs(xs, ax, inner), outer);
-        else if (y.DType == DType.Float64) ConcatCpu.Run(xs.Select(x => x.CpuArray<double>()).ToArray(), y.CpuArray<double>(), Runs(xs, ax, inner), outer);
-        else ConcatCpu.Run(xs.Select(x => x.CpuArray<int>()).ToArray(), y.CpuArray<int>(), Runs(xs, ax, inner), outer);
+        else if (y.DType == DType.Float32) ConcatCpu.Run(Arrays<float>(xs), y.CpuArray<float>(), Runs(xs, ax, inner), outer);
+        else if (y.DType == DType.Float64) ConcatCpu.Run(Arrays<double>(xs), y.CpuArray<double>(), Runs(xs, ax, inner), outer);
+        else ConcatCpu.Run(Arrays<int>(xs), y.CpuArray<int>(), Runs(xs, ax, inner), outer);
         return y;
     }
+
+    private static T[][] Arrays<T>(IReadOnlyList<Tensor> xs) where T : unmanaged => xs.Select(x => x.CpuArray<T>()).ToArray();
 
     /// <summary>Cuts <paramref name="x"/> along <paramref name="axis"/> into consecutive parts of the given
     /// sizes, which must be at least 1 each and sum to the axis's length. Its backward is Concat.</summary>

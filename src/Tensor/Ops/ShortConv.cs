@@ -33,9 +33,14 @@ public static partial class Ops
         var d = new ShortConvDims(x.Shape[0], x.Shape[1], x.Shape[2], weight.Shape[1]);
         var y = Tensor.EmptyLike(x); // (B, C, L)
         if (x.Device is IlgpuDevice g)
-            g.Kernel<Index1D, ViewF, ViewF, ViewF, ViewF, ShortConvDims>(ShortConvKernels.Forward)(x.Size, x.View, weight.View, bias.View, y.View, d);
-        else if (x.DType == DType.Float32) ShortConvCpu.Forward(x.CpuArray<float>(), weight.CpuArray<float>(), bias.CpuArray<float>(), y.CpuArray<float>(), d);
-        else ShortConvCpu.Forward(x.CpuArray<double>(), weight.CpuArray<double>(), bias.CpuArray<double>(), y.CpuArray<double>(), d);
+        {
+            g.Kernel<Index1D, ViewF, ViewF, ViewF, ViewF, ShortConvDims>(ShortConvKernels.Forward)(
+                x.Size, x.View, weight.View, bias.View, y.View, d);
+        }
+        else if (x.DType == DType.Float32)
+            ShortConvCpu.Forward(x.CpuArray<float>(), weight.CpuArray<float>(), bias.CpuArray<float>(), y.CpuArray<float>(), d);
+        else
+            ShortConvCpu.Forward(x.CpuArray<double>(), weight.CpuArray<double>(), bias.CpuArray<double>(), y.CpuArray<double>(), d);
         return y;
     }
 

@@ -30,8 +30,8 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(inputShape);
         int ax = NormalizeAxis("SliceBackward", inputShape, axis);
         if (dy.Rank != inputShape.Rank || dy.Shape != inputShape.With(ax, dy.Shape[ax]))
-            throw new ShapeException(
-                $"SliceBackward: dy {dy.Shape} is not a slice of input shape {inputShape} along axis {axis}: every other dimension must match");
+            throw new ShapeException($"SliceBackward: dy {dy.Shape} is not a slice of input shape {inputShape} " +
+                                     $"along axis {axis}: every other dimension must match");
         int length = dy.Shape[ax];
         CheckSliceRange("SliceBackward", inputShape, ax, start, length);
         var d = new SliceDims(inputShape.SizeBefore(ax), inputShape[ax], inputShape.SizeAfter(ax), start, length);
