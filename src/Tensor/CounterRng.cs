@@ -56,6 +56,11 @@ public readonly struct CounterRng
         return z ^ (z >> 31);
     }
 
+    /// <summary>A seed for a sub-stream: combines <paramref name="seed"/> (a run's) with <paramref name="stream"/>
+    /// (a step number, a parameter-name hash, a layer's salt) into a new seed, as output <paramref name="stream"/>
+    /// of the stream for <paramref name="seed"/>.</summary>
+    public static ulong Mix(ulong seed, ulong stream) => new CounterRng(seed).Bits(stream);
+
     /// <summary>64 random bits: output <paramref name="i"/> of the stream.</summary>
     public ulong Bits(ulong i) => Mix64(State + (i + 1UL) * Gamma);
 
