@@ -155,9 +155,9 @@ public sealed class Graph : IDisposable
             var v = nodes[i];
             if (v.Grad is not null && v.BackwardFn is not null)
                 v.BackwardFn(v, v.Grad);
+            if (v.Op != "input") v.FreeGrad(); // an intermediate's gradient is used once; inputs keep theirs
             if (retainGraph) continue;
             v.FreeSaved();
-            if (v.Parents.Length > 0 || v.Op != "input") v.FreeGrad();
             if (!retained.Contains(v) && !v.Borrowed) v.FreeValue();
         }
         if (!retainGraph) backwardDone = true;

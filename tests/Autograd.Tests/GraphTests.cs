@@ -11,7 +11,7 @@ public abstract class GraphTests(DeviceFixture fixture, string device) : DeviceT
     [Fact]
     public void BackwardOnANonScalarWithoutAnOutputGradientIsRefused()
     {
-        using var x = Upload([1, 2, 3], 3);
+        using var x = Upload([1.0, 2.0, 3.0], 3);
         using var g = new Graph();
         var y = Fn.Exp(g.Input(x, requiresGrad: true));
         var e = Assert.Throws<ShapeException>(() => g.Backward(y));
