@@ -1,0 +1,39 @@
+using System.CommandLine;
+using HyenaIL.Layers;
+
+namespace HyenaIL.Cli;
+
+/// <summary>Runs a command and turns every expected failure into one clear line on standard error and exit code 2
+/// (1 for anything unexpected), without a stack trace unless <c>--verbose</c> is given.</summary>
+public static class CliRunner
+{
+    public const int BadInput = 2;
+    public const int Failure = 1;
+
+    public static int Run(RootCommand root, string[] args)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Print stack traces of errors.", Recursive = true };
+        root.Options.Add(verbose);
+        var parse = root.Parse(args);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (Describe(e) is { } line)
+        {
+            Console.Error.WriteLine($"hyena: {line}");
+            if (parse.GetValue(verbose)) Console.Error.WriteLine(e);
+            return e is OutOfMemoryException or IOException ? Failure : BadInput;
+        }
+    }
+
+    private static string? Describe(Exception e) => e switch
+    {
+        CheckpointException or DeviceNotFoundException or ShapeException or DTypeException or DeviceMismatchException => e.Message,
+        FileNotFoundException f => f.Message,
+        DirectoryNotFoundException or UnauthorizedAccessException or IOException => e.Message,
+        ArgumentException a => a.Message,
+        OutOfMemoryException => "out of memory: try a smaller batch size, sequence length or model",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
