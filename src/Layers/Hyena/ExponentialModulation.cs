@@ -9,7 +9,7 @@ namespace HyenaIL.Layers;
 /// </summary>
 public sealed class ExponentialModulation : Module
 {
-    private readonly float[] window; // (l_max, C)
+    private readonly double[] window; // (l_max, C), from the float32 t and Δ, in float64
 
     public ExponentialModulation(Device device, int channels, float[] t, double fastDecay = 0.3, double slowDecay = 1.5,
         double target = 1e-2, double shift = 0.0, bool modulate = true) : base(device)
@@ -22,10 +22,10 @@ public sealed class ExponentialModulation : Module
         for (int c = 0; c < channels; c++)
             deltas[c] = (float)(channels == 1 ? minDecay : minDecay + (maxDecay - minDecay) * c / (channels - 1));
         Deltas = Buffer("deltas", Tensor.FromArray(deltas, Shape.Of(1, 1, channels), device));   // (1, 1, C)
-        window = new float[t.Length * channels];
+        window = new double[t.Length * channels];
         for (int n = 0; n < t.Length; n++)
             for (int c = 0; c < channels; c++)
-                window[n * channels + c] = (float)(Math.Exp(-t[n] * Math.Abs((double)deltas[c])) + shift);
+                window[n * channels + c] = Math.Exp(-(double)t[n] * Math.Abs((double)deltas[c])) + shift;
     }
 
     public int Channels { get; }
@@ -39,7 +39,10 @@ public sealed class ExponentialModulation : Module
     /// <summary>The window for the first <paramref name="length"/> positions, (L, C), on the module's device.</summary>
     public Tensor Window(int length)
     {
-        using var w = Tensor.FromArray(window.AsSpan(0, length * Channels).ToArray(), Shape.Of(length, Channels), Device);
-        return w.ToDType(DType);
+        var shape = Shape.Of(length, Channels);
+        var values = window.AsSpan(0, length * Channels);
+        return DType == DType.Float64
+            ? Tensor.FromArray(values.ToArray(), shape, Device)
+            : Tensor.FromArray(Array.ConvertAll(values.ToArray(), v => (float)v), shape, Device);
     }
 }

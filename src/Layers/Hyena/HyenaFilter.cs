@@ -40,7 +40,7 @@ public sealed class HyenaFilter : Module
     /// <summary>The filter h (L, C) evaluated at the first <paramref name="length"/> positions.</summary>
     public Var Evaluate(Graph graph, int length)
     {
-        var z = PosEmb.Z is { } trained ? (Var)trained : graph.Input(PosEmb.ZBuffer!.Value);                       // (1, l_max, E)
+        var z = PosEmb.Z is { } trained ? graph.Attach(trained) : graph.Input(PosEmb.ZBuffer!.Value);                       // (1, l_max, E)
         var rows = Fn.Reshape(Fn.Slice(z, 1, 0, length), length, PosEmb.EmbDim);                            // (L, E)
         var h = Mlp.Forward(rows);                                                                           // (L, C)
         if (Modulation.Modulate)
