@@ -27,12 +27,21 @@ public static class CliRunner
         }
     }
 
+    /// <summary>The message alone, without the parameter name and "Actual value" lines .NET appends.</summary>
+    private static string Clean(ArgumentException a)
+    {
+        string first = a.Message.Split('\n')[0].TrimEnd();
+        return a.ParamName is { } p && first.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal)
+            ? first[..^$" (Parameter '{p}')".Length]
+            : first;
+    }
+
     private static string? Describe(Exception e) => e switch
     {
         CheckpointException or DeviceNotFoundException or ShapeException or DTypeException or DeviceMismatchException => e.Message,
         FileNotFoundException f => f.Message,
         DirectoryNotFoundException or UnauthorizedAccessException or IOException => e.Message,
-        ArgumentException a => a.Message,
+        ArgumentException a => Clean(a),
         OutOfMemoryException => "out of memory: try a smaller batch size, sequence length or model",
         _ => $"{e.GetType().Name}: {e.Message}",
     };
