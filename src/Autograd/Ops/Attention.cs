@@ -1,13 +1,16 @@
 namespace HyenaIL.Autograd;
 
-// Causal scaled dot-product attention, composed from differentiable primitives:
-//   o = softmax(q·kᵀ·scale, causal) · v,  q, k, v (B, H, L, Dh).
-// Memory O(B·H·L²) for the scores.
+// Causal scaled dot-product attention o = softmax(q·kᵀ·scale, causal)·v, q, k, v (B, H, L, Dh), computed in
+// blocks of queries with memory O(L·block) (src/Tensor/Ops/Attention.cs); backward recomputes the probabilities.
 public static partial class Fn
 {
-    public static Var CausalAttention(Var q, Var k, Var v, float scale)
-    {
-        var scores = Affine(Matmul(q, k, transB: true), scale, 0f);   // (B, H, L, L)
-        return Matmul(Softmax(scores, causal: true), v);              // (B, H, L, Dh)
-    }
+    /// <param name="blockSize">Queries per block (0: sized to bound memory).</param>
+    public static Var CausalAttention(Var q, Var k, Var v, float scale, int blockSize = 0) =>
+        Graph.Record("CausalAttention", Ops.CausalAttention(q.Value, k.Value, v.Value, scale, blockSize), [q, k, v], (_, dy) =>
+        {
+            var (dq, dk, dv) = Ops.CausalAttentionBackward(q.Value, k.Value, v.Value, scale, dy, blockSize);
+            q.AddGrad(dq);
+            k.AddGrad(dk);
+            v.AddGrad(dv);
+        });
 }
