@@ -9,5 +9,6 @@ var root = new RootCommand("HyenaIL: train, run and explain Hyena language model
     GenerateCommand.Create(),
     InspectCommand.Create(),
     DevicesCommand.Create(),
+    SelfTestCommand.Create(),
 };
 return CliRunner.Run(root, args);

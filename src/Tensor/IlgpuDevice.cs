@@ -37,6 +37,9 @@ public sealed partial class IlgpuDevice : Device
     /// <summary>Kernels compiled on this device so far.</summary>
     public int LoadedKernelCount => kernels.Count;
 
+    /// <summary>The kernel methods compiled on this device so far (generic ones as instantiated).</summary>
+    public IReadOnlyCollection<System.Reflection.MethodInfo> LoadedKernels => kernels.Keys.ToList();
+
     public override void Synchronize() => Accelerator.Synchronize();
 
     private protected override Storage CreateStorage(DType dtype, int length) => new IlgpuStorage(this, dtype, length);
