@@ -10,5 +10,6 @@ var root = new RootCommand("HyenaIL: train, run and explain Hyena language model
     InspectCommand.Create(),
     DevicesCommand.Create(),
     SelfTestCommand.Create(),
+    BenchCommand.Create(),
 };
 return CliRunner.Run(root, args);

@@ -96,6 +96,16 @@ public sealed class Trainer : IDisposable
         return Finish(StopReason.Completed, clock, startStep, tokens, lastLoss, eval, null);
     }
 
+    /// <summary>One optimizer step, without evaluation, checkpoints or reports (for benchmarks and custom loops).
+    /// Returns the loss and the gradient norm before clipping; a non-finite loss leaves the parameters unchanged.</summary>
+    public (double Loss, double GradNorm) TrainOneStep()
+    {
+        Model.Train();
+        var (loss, _, _, norm) = TrainStep();
+        if (double.IsFinite(loss) && double.IsFinite(norm)) Step++;
+        return (loss, norm);
+    }
+
     /// <summary>One optimizer step over <see cref="TrainingOptions.GradientAccumulation"/> micro-batches. Returns
     /// the mean loss, the correct and scored target counts, and the gradient norm before clipping.</summary>
     private (double Loss, double Correct, double Counted, double GradNorm) TrainStep()
