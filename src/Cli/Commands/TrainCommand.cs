@@ -20,7 +20,7 @@ public static class TrainCommand
         public const int SequenceLength = 64;
         public const int Width = 64;
         public const int Layers = 2;
-        public const int Steps = 1500;
+        public const int Steps = 4000;
         public const int BatchSize = 32;
         public const double LearningRate = 1e-3;
         public const int WarmupSteps = 100;

@@ -61,38 +61,6 @@ public static partial class Ops
     }
 }
 
-internal static class MatmulCpu
-{
-    /// <summary>Packs op(A) by rows and op(B) by columns, then takes contiguous vectorised dot products.</summary>
-    public static void Run<T>(T[] a, T[] b, T[] c, int batch, MatmulDims d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int bi = 0; bi < batch; bi++)
-        {
-            var rowsA = new T[d.M * d.K];
-            var colsB = new T[d.N * d.K];
-            int offA = bi * d.BatchStrideA, offB = bi * d.BatchStrideB;
-            for (int i = 0; i < d.M; i++)
-                for (int kk = 0; kk < d.K; kk++) rowsA[i * d.K + kk] = a[offA + i * d.RowA + kk * d.ColA];
-            for (int j = 0; j < d.N; j++)
-                for (int kk = 0; kk < d.K; kk++) colsB[j * d.K + kk] = b[offB + kk * d.RowB + j * d.ColB];
-            int offC = bi * d.M * d.N;
-            CpuParallel.For(d.M, (long)d.N * d.K, (r0, r1) =>
-            {
-                for (int i = r0; i < r1; i++)
-                {
-                    var row = rowsA.AsSpan(i * d.K, d.K);
-                    for (int j = 0; j < d.N; j++)
-                    {
-                        T v = TensorPrimitives.Dot<T>(row, colsB.AsSpan(j * d.K, d.K));
-                        int idx = offC + i * d.N + j;
-                        c[idx] = d.Accumulate != 0 ? c[idx] + v : v;
-                    }
-                }
-            });
-        }
-    }
-}
-
 internal static class MatmulKernels
 {
     [Kernel]
