@@ -13,7 +13,7 @@ public abstract class HyenaOperatorTests(DeviceFixture fixture, string device) :
         Vocab = 11, Layers = 1, InnerWidth = 12, EmbedDropout = 0,
     };
 
-    private sealed class Holder : Module
+    internal sealed class Holder : Module
     {
         public Holder(Device device, ModelConfig config, ulong seed, bool unitScale = false) : base(device)
         {
@@ -46,25 +46,6 @@ public abstract class HyenaOperatorTests(DeviceFixture fixture, string device) :
         var y = holder.Op.Forward(graph.Input(input));
         double err = MaxRelative(expected, y.Value.ToDoubleArray(), minSignal: 1e-5);
         Assert.True(err <= 1e-5, $"order {order}, L {length}: max |y − reference| / max |reference| = {err:E2} > 1e-5");
-    }
-
-    [Theory]
-    [InlineData(2, 13)]
-    [InlineData(3, 11)]
-    [InlineData(4, 7)]
-    public void InFloat64AtUnitScaleItMatchesThePlainImplementationToRounding(int order, int length)
-    {
-        if (!IsCpu) Assert.Skip("float64 tensors exist only on the cpu device");
-        var config = Small(order);
-        using var holder = new Holder(Device, config, 13, unitScale: true);
-        holder.ConvertTo(DType.Float64);
-        var reference = new HyenaReference(holder, "op.", config);
-        var u = RandomData.Normal(4, 2 * length * config.Width);
-        var expected = reference.Forward(u, 2, length);
-        using var input = Tensor.FromArray(u, Shape.Of(2, length, config.Width), Device);
-        using var graph = new Graph(recordGradients: false);
-        double err = MaxRelative(expected, holder.Op.Forward(graph.Input(input)).Value.ToDoubleArray());
-        Assert.True(err <= 1e-11, $"order {order}, L {length}: float64 max relative error {err:E2} > 1e-11");
     }
 
     [Theory]
@@ -131,3 +112,25 @@ public sealed class HyenaOperatorTestsCpu(DeviceFixture f) : HyenaOperatorTests(
 public sealed class HyenaOperatorTestsIlgpuCpu(DeviceFixture f) : HyenaOperatorTests(f, "ilgpu-cpu");
 
 public sealed class HyenaOperatorTestsCuda(DeviceFixture f) : HyenaOperatorTests(f, "cuda");
+
+/// <summary>The operator in float64 on the cpu device: the same math to rounding.</summary>
+public sealed class HyenaOperatorFloat64Tests
+{
+    [Theory]
+    [InlineData(2, 13)]
+    [InlineData(3, 11)]
+    [InlineData(4, 7)]
+    public void InFloat64AtUnitScaleItMatchesThePlainImplementationToRounding(int order, int length)
+    {
+        var config = HyenaOperatorTests.Small(order);
+        using var holder = new HyenaOperatorTests.Holder(Device.Cpu, config, 13, unitScale: true);
+        holder.ConvertTo(DType.Float64);
+        var reference = new HyenaReference(holder, "op.", config);
+        var u = RandomData.Normal(4, 2 * length * config.Width);
+        var expected = reference.Forward(u, 2, length);
+        using var input = Tensor.FromArray(u, Shape.Of(2, length, config.Width), Device.Cpu);
+        using var graph = new Graph(recordGradients: false);
+        double err = HyenaOperatorTests.MaxRelative(expected, holder.Op.Forward(graph.Input(input)).Value.ToDoubleArray());
+        Assert.True(err <= 1e-11, $"order {order}, L {length}: float64 max relative error {err:E2} > 1e-11");
+    }
+}
