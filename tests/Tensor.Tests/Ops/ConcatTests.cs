@@ -1,7 +1,7 @@
 using HyenaIL.TestSupport;
 using Xunit;
 
-namespace HyenaIL.Tests.Ops;
+namespace HyenaIL.Tests.OpTests;
 
 // Concat and Split only move values, so every comparison is exact.
 public abstract class ConcatTests(DeviceFixture fixture, string device) : DeviceTestBase(fixture, device)

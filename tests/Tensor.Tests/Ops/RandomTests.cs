@@ -1,7 +1,7 @@
 using HyenaIL.TestSupport;
 using Xunit;
 
-namespace HyenaIL.Tests.Ops;
+namespace HyenaIL.Tests.OpTests;
 
 // Statistical checks use deterministic seeds, so they pass or fail the same way every run; each bound is
 // five standard errors of the statistic (a chance of about 6e-7 that a correct generator misses it).

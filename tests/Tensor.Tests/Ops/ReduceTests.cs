@@ -1,7 +1,7 @@
 using HyenaIL.TestSupport;
 using Xunit;
 
-namespace HyenaIL.Tests.Ops;
+namespace HyenaIL.Tests.OpTests;
 
 public abstract class ReduceTests(DeviceFixture fixture, string device) : DeviceTestBase(fixture, device)
 {

@@ -1,7 +1,7 @@
 using HyenaIL.TestSupport;
 using Xunit;
 
-namespace HyenaIL.Tests.Ops;
+namespace HyenaIL.Tests.OpTests;
 
 // A transpose only moves values, so every comparison is exact.
 public abstract class TransposeTests(DeviceFixture fixture, string device) : DeviceTestBase(fixture, device)
