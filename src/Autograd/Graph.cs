@@ -70,6 +70,17 @@ public sealed class Graph : IDisposable
     public static Var Record(string op, Tensor value, Var[] parents, Action<Var, Tensor>? backward, params Tensor[] saved) =>
         GraphOf(op, parents).RecordHere(op, value, parents, backward, saved);
 
+    /// <summary>Records an operation whose backward must run even when none of its listed parents needs a gradient,
+    /// because it reaches parameters of its own (see <see cref="Fn.Recompute"/>).</summary>
+    internal static Var RecordAlways(string op, Tensor value, Var[] parents, Action<Var, Tensor> backward)
+    {
+        var graph = GraphOf(op, parents);
+        ObjectDisposedException.ThrowIf(graph.disposed, graph);
+        var v = new Var(graph, op, value, parents, graph.IsRecording) { BackwardFn = graph.IsRecording ? backward : null };
+        graph.nodes.Add(v);
+        return v;
+    }
+
     /// <summary>
     /// Brings a leaf (a parameter) into this graph as a node of its own, so that operations on parameters alone
     /// (reshaping a weight, say) have a graph to belong to. Shares the leaf's buffer; the gradient flows through.

@@ -31,8 +31,13 @@ public sealed class Block : Module
 
     private Dropout Drop2 { get; }
 
+    /// <summary>Recompute this block's activations in backward instead of keeping them (see <see cref="Fn.Recompute"/>).</summary>
+    public bool Recompute { get; init; }
+
     /// <param name="r">the residual stream (B, L, D)</param>
-    public Var Forward(Var r)
+    public Var Forward(Var r) => Recompute && Training ? Fn.Recompute(Body, r) : Body(r);
+
+    private Var Body(Var r)
     {
         r = Fn.Add(r, Drop1.Forward(Mixer.Forward(Norm1.Forward(r))));
         return Fn.Add(r, Drop2.Forward(Mlp.Forward(Norm2.Forward(r))));

@@ -65,7 +65,8 @@ public sealed class LmBackbone : Module
     public LmBackbone(Device device, ModelConfig config) : base(device)
     {
         Embeddings = Child("embeddings", new LmEmbeddings(device, config));
-        Layers = Child("layers", new ModuleList<Block>(device, Enumerable.Range(0, config.Layers).Select(i => new Block(device, config, i))));
+        Layers = Child("layers", new ModuleList<Block>(device, Enumerable.Range(0, config.Layers)
+            .Select(i => new Block(device, config, i) { Recompute = config.RecomputeBlocks })));
         FinalNorm = Child("ln_f", new LayerNorm(device, config.Width, (float)config.LayerNormEps));
     }
 

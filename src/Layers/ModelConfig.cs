@@ -83,6 +83,10 @@ public sealed record ModelConfig
 
     public double LayerNormEps { get; init; } = 1e-5;
 
+    /// <summary>Recompute each block's activations in backward instead of keeping them: memory for long
+    /// sequences at the price of a second forward pass. Does not change the results.</summary>
+    public bool RecomputeBlocks { get; init; }
+
     /// <summary>The embedding table's row count: <see cref="Vocab"/> padded to <see cref="PadVocabMultiple"/>.</summary>
     [JsonIgnore]
     public int PaddedVocab => (Vocab + PadVocabMultiple - 1) / PadVocabMultiple * PadVocabMultiple;
@@ -119,7 +123,7 @@ public sealed record ModelConfig
         Require(FilterInnerLayers >= 0, $"FilterInnerLayers must be at least 0, got {FilterInnerLayers}");
         Require(PositionalDims >= 3 && PositionalDims % 2 == 1, $"PositionalDims must be odd and at least 3, got {PositionalDims}");
         Require(ShortFilter >= 1, $"ShortFilter must be at least 1, got {ShortFilter}");
-        Require(Heads >= 1 && Width % Heads == 0, $"Width {Width} must divide by Heads {Heads}");
+        Require(Mixer != MixerKind.Attention || (Heads >= 1 && Width % Heads == 0), $"Width {Width} must divide by Heads {Heads}");
         Require(EmbedDropout is >= 0 and < 1 && ResidDropout is >= 0 and < 1 && MixerDropout is >= 0 and < 1, "dropout rates must be in [0, 1)");
         Require(FastDecay > 0 && SlowDecay > 0 && DecayTarget is > 0 and < 1, "decay settings must be positive, target in (0, 1)");
         return this;

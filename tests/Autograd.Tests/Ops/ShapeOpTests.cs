@@ -42,3 +42,15 @@ public abstract class ShapeOpDeviceTests(DeviceFixture f, string d) : DeviceBack
 public sealed class ShapeOpDeviceTestsIlgpuCpu(DeviceFixture f) : ShapeOpDeviceTests(f, "ilgpu-cpu");
 
 public sealed class ShapeOpDeviceTestsCuda(DeviceFixture f) : ShapeOpDeviceTests(f, "cuda");
+
+public sealed class RecomputeGradientTests
+{
+    [Fact]
+    public void RecomputePassesTheGradientCheckForItsInputAndTheParametersInside()
+    {
+        using var w = Grad.Data(9, 3, 3);
+        var leaf = new Var(w, requiresGrad: true);
+        var report = GradCheck.Run(v => Fn.Recompute(x => Fn.Tanh(Fn.Matmul(x, leaf)), v[0]), [Grad.Data(10, 2, 3)], [leaf]);
+        Assert.True(report.Passed, report.Detail);
+    }
+}
