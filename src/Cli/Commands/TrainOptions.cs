@@ -33,6 +33,7 @@ public sealed record TrainSettings
     public string? Out { get; init; }
     public string? Resume { get; init; }
     public string? InitFrom { get; init; }
+    public bool Recompute { get; init; }
 
     public ModelConfig ModelConfig(ITask task)
     {
@@ -44,6 +45,7 @@ public sealed record TrainSettings
             Mixer = mixer, Order = Order, Heads = Heads,
             // The reference's settings for each kind of task (reference/hyena.md §3.4, §4.2).
             PositionalDims = recall ? 5 : 33, SinFrequency = recall ? 10 : 14, TrainPositional = !recall, EmbedDropout = recall ? 0.1 : 0.0,
+            RecomputeBlocks = Recompute,
         }.Validate();
     }
 
@@ -83,10 +85,11 @@ public sealed class TrainOptions
     private readonly Option<string?> output = new("--out") { Description = "Run folder (default runs/<date-time>)." };
     private readonly Option<string?> resume = new("--resume") { Description = "Continue the run in this folder from its checkpoint." };
     private readonly Option<string?> initFrom = new("--init-from") { Description = "Start from this safetensors checkpoint's weights (HyenaIL's or the reference's names)." };
+    private readonly Option<bool> recompute = new("--recompute") { Description = "Recompute block activations in backward: less memory for long sequences, one more forward pass." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { task, text, vocab, seqLen, trainExamples, model, order, width, layers, heads, steps, batch, accumulate, lr, optimizer, warmup, clip, evalEvery, checkpointEvery, seed, device, output, resume, initFrom })
+        foreach (var option in new Option[] { task, text, vocab, seqLen, trainExamples, model, order, width, layers, heads, steps, batch, accumulate, lr, optimizer, warmup, clip, evalEvery, checkpointEvery, seed, device, output, resume, initFrom, recompute })
             command.Options.Add(option);
     }
 
@@ -102,6 +105,7 @@ public sealed class TrainOptions
             Accumulate = p.GetValue(accumulate), LearningRate = p.GetValue(lr), Optimizer = p.GetValue(optimizer)!, Warmup = p.GetValue(warmup),
             Clip = p.GetValue(clip), EvalEvery = p.GetValue(evalEvery), CheckpointEvery = p.GetValue(checkpointEvery), Seed = p.GetValue(seed),
             Device = p.GetValue(device), Out = p.GetValue(output), Resume = p.GetValue(resume), InitFrom = p.GetValue(initFrom),
+            Recompute = p.GetValue(recompute),
         };
     }
 }
