@@ -150,10 +150,11 @@ public sealed class MatmulTestsIlgpuCpu(DeviceFixture f) : MatmulTests(f, "ilgpu
 public sealed class MatmulTestsCuda(DeviceFixture f) : MatmulTests(f, "cuda");
 
 /// <summary>The cpu device's GEMM beyond the shared cases: sizes spanning several cache blocks (K past one KC
-/// block of 256, N past one NC block of 2048), every micro-kernel width, batches run in parallel, and float64.</summary>
+/// block of 512, N past one NC block of 2048), threads splitting rows (100 rows) or column panels (13 rows), every
+/// micro-kernel width, batches run in parallel, and float64.</summary>
 public sealed class MatmulCpuTests
 {
-    public static TheoryData<int, int, int, bool, bool> LargeSizes => MatmulCase.WithTransposes((100, 200, 300), (70, 600, 2100));
+    public static TheoryData<int, int, int, bool, bool> LargeSizes => MatmulCase.WithTransposes((100, 200, 300), (13, 600, 2100));
 
     [Theory]
     [MemberData(nameof(LargeSizes))]
@@ -181,7 +182,7 @@ public sealed class MatmulCpuTests
         var kernel = Enum.Parse<GemmKernel>(kernelName);
         if (!MatmulCpu.IsSupported(kernel))
             Assert.Skip($"the {kernel} kernel needs AVX-512F, which this CPU lacks");
-        const int m = 61, k = 300, n = 75;
+        const int m = 61, k = 600, n = 75;
         foreach (bool transA in new[] { false, true })
         {
             foreach (bool transB in new[] { false, true })
