@@ -71,8 +71,6 @@ internal readonly record struct MatmulPlan(
 
     public int ColStrideB => TransB ? K : 1;
 
-    public long Flops => 2L * M * N * K * Batch;
-
     public static MatmulPlan Create(string op, Shape a, Shape b, bool transA, bool transB)
     {
         string Fail(string why) =>
