@@ -12,7 +12,15 @@ namespace HyenaIL.Bench;
 /// </summary>
 public static unsafe class SideBySide
 {
-    private const int RowMajor = 101, NoTrans = 111;
+    private const int RowMajor = 101, NoTrans = 111, Trans = 112;
+
+    /// <summary>The benchmark shapes, then a Linear layer's two backward products (M x K x N of the product).</summary>
+    private static readonly (string Name, int M, int K, int N, bool TransA, bool TransB)[] Cases =
+    [
+        .. MatmulBenchmarks.Shapes.Select(s => s.Split('x').Select(int.Parse).ToArray()).Select(d => ($"{d[0]}x{d[1]}x{d[2]}", d[0], d[1], d[2], false, false)),
+        ("dW = xᵀ·dy 256x8192x768", 256, 8192, 768, true, false),
+        ("dx = dy·Wᵀ 8192x768x256", 8192, 768, 256, false, true),
+    ];
 
     public static void Run(string[] args)
     {
@@ -26,23 +34,23 @@ public static unsafe class SideBySide
         int threads = Environment.ProcessorCount;
         setThreads(threads);
         Console.WriteLine($"OpenBLAS core {Marshal.PtrToStringAnsi(coreName())}, {threads} threads for both; HyenaIL on {Device.Cpu.Description}");
-        Console.WriteLine("| shape (M x K x N) | HyenaIL GFLOP/s | OpenBLAS GFLOP/s | ratio of medians | median of paired ratios | pairs |");
+        Console.WriteLine("| product (M x K x N) | HyenaIL GFLOP/s | OpenBLAS GFLOP/s | ratio of medians | median of paired ratios | pairs |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var shape in MatmulBenchmarks.Shapes)
+        foreach (var (name, m, k, n, transA, transB) in Cases)
         {
-            var d = shape.Split('x').Select(int.Parse).ToArray();
-            int m = d[0], k = d[1], n = d[2];
             var random = new Random(1);
-            using var a = Tensor.FromArray(Enumerable.Range(0, m * k).Select(_ => random.NextSingle() - 0.5f).ToArray(), Shape.Of(m, k), Device.Cpu);
-            using var b = Tensor.FromArray(Enumerable.Range(0, k * n).Select(_ => random.NextSingle() - 0.5f).ToArray(), Shape.Of(k, n), Device.Cpu);
+            int[] shapeA = transA ? [k, m] : [m, k], shapeB = transB ? [n, k] : [k, n];
+            using var a = Tensor.FromArray(Enumerable.Range(0, m * k).Select(_ => random.NextSingle() - 0.5f).ToArray(), new Shape(shapeA), Device.Cpu);
+            using var b = Tensor.FromArray(Enumerable.Range(0, k * n).Select(_ => random.NextSingle() - 0.5f).ToArray(), new Shape(shapeB), Device.Cpu);
             using var c = Tensor.Empty(Shape.Of(m, n), Device.Cpu);
             fixed (float* pa = a.CpuArray<float>(), pb = b.CpuArray<float>(), pc = c.CpuArray<float>())
             {
                 float* x = pa, y = pb, z = pc;
-                Action ours = () => Ops.MatmulInto(a, b, c);
-                Action blas = () => sgemm(RowMajor, NoTrans, NoTrans, m, n, k, 1f, x, k, y, n, 0f, z, n);
+                Action ours = () => Ops.MatmulInto(a, b, c, transA, transB);
+                Action blas = () => sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k,
+                    1f, x, shapeA[1], y, shapeB[1], 0f, z, n);
                 var (hyena, openblas, paired, pairs) = Alternate(ours, blas, 2.0 * m * n * k, seconds);
-                Console.WriteLine($"| {shape} | {hyena:F1} | {openblas:F1} | {hyena / openblas:F2} | {paired:F2} | {pairs} |");
+                Console.WriteLine($"| {name} | {hyena:F1} | {openblas:F1} | {hyena / openblas:F2} | {paired:F2} | {pairs} |");
             }
         }
     }
