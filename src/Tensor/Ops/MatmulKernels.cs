@@ -4,12 +4,14 @@ using ViewF = ILGPU.ArrayView<float>;
 
 namespace HyenaIL;
 
-// The ILGPU matmul: C[i, j] (+)= Σ_k op(A)[i, k] · op(B)[k, j] (formulas in Matmul.cs), one group per T × T tile of
-// C and per product of the batch. The group walks the inner dimension in steps of T: its threads copy a T × T tile
-// of op(A) and one of op(B) into shared memory (out-of-range elements as 0, so any M, N, K work), wait, and each
-// thread adds the T products of its row of the A tile and column of the B tile. The loads walk along whichever index
-// is contiguous in memory, so they coalesce with or without transposes. T is the largest power of two with T² threads
-// in a group, at most 16: 4 on the ilgpu-cpu simulator (16 threads per group), 16 on a GPU.
+// The ILGPU matmul: C[i, j] (+)= Σ_k op(A)[i, k] · op(B)[k, j] (formulas in Matmul.cs). A group of T × T threads
+// computes a (T·R) × (T·R) tile of C for one product of the batch; each thread holds R × R = 4 × 4 outputs in
+// registers, rows y + r·T and columns x + s·T of the tile. The group walks the inner dimension in steps of T: its
+// threads copy a (T·R) × T slice of op(A) and a T × (T·R) slice of op(B) into shared memory (out-of-range elements
+// as 0, so any M, N, K work), wait, and each thread adds T rank-1 updates of R × R products (R loads of A and R of B
+// for R² multiply-adds). The copies walk along whichever index is contiguous in memory, so they coalesce with or
+// without transposes. T is the largest power of two with T² threads in a group, at most 16: 4 on the ilgpu-cpu
+// simulator (16 threads per group, 16 × 16 tiles), 16 on a GPU (256 threads, 64 × 64 tiles).
 
 /// <summary>Sizes, strides and flags of one matmul launch, passed by value to the kernel (public because ILGPU's
 /// generated launcher must see it, like <see cref="BroadcastMap"/>).</summary>
@@ -35,26 +37,29 @@ public struct MatmulArgs
 
 internal static class MatmulKernels
 {
-    /// <summary>The largest tile edge; the shared tiles are allocated at this size.</summary>
-    public const int MaxTile = 16;
+    /// <summary>The largest group edge T; the shared slices are allocated for it.</summary>
+    public const int MaxGroupEdge = 16;
+
+    /// <summary>Outputs per thread along each axis (R).</summary>
+    public const int PerThread = 4;
 
     /// <summary>CUDA's limit on the grid's second and third dimensions.</summary>
     private const int MaxGridYZ = 65535;
 
-    /// <summary>The tile edge T for an accelerator: the largest power of two with T² ≤ its group size, ≤ MaxTile.</summary>
-    public static int TileFor(int maxThreadsPerGroup)
+    /// <summary>The group edge T for an accelerator: the largest power of two with T² ≤ its group size, ≤ 16.</summary>
+    public static int GroupEdgeFor(int maxThreadsPerGroup)
     {
         int t = 1;
-        while (t * 2 <= MaxTile && (t * 2) * (t * 2) <= maxThreadsPerGroup) t *= 2;
+        while (t * 2 <= MaxGroupEdge && (t * 2) * (t * 2) <= maxThreadsPerGroup) t *= 2;
         return t;
     }
 
     public static void Run(IlgpuDevice g, ViewF a, ViewF b, ViewF c, MatmulPlan plan, bool accumulate)
     {
-        int tile = TileFor(g.Accelerator.MaxNumThreadsPerGroup);
-        int rowTiles = (plan.M + tile - 1) / tile, colTiles = (plan.N + tile - 1) / tile;
+        int t = GroupEdgeFor(g.Accelerator.MaxNumThreadsPerGroup), span = t * PerThread;
+        int rowTiles = (plan.M + span - 1) / span, colTiles = (plan.N + span - 1) / span;
         if (colTiles > MaxGridYZ)
-            throw new ShapeException($"Matmul: N = {plan.N} needs {colTiles} column tiles of {tile}; a grid holds at most {MaxGridYZ}");
+            throw new ShapeException($"Matmul: N = {plan.N} needs {colTiles} column tiles of {span}; a grid holds at most {MaxGridYZ}");
         var args = new MatmulArgs
         {
             M = plan.M, N = plan.N, K = plan.K,
@@ -68,40 +73,69 @@ internal static class MatmulKernels
         {
             args.BatchStart = start;
             int count = Math.Min(MaxGridYZ, plan.Batch - start);
-            kernel(new KernelConfig(new Index3D(rowTiles, colTiles, count), new Index3D(tile, tile, 1)), a, b, c, args);
+            kernel(new KernelConfig(new Index3D(rowTiles, colTiles, count), new Index3D(t, t, 1)), a, b, c, args);
         }
     }
 
-    /// <summary>Grid (row tiles, column tiles, products), groups (T, T, 1): thread (x, y) of a group computes
-    /// C[tileRow·T + y, tileCol·T + x].</summary>
+    /// <summary>Grid (row tiles, column tiles, products), groups (T, T, 1): thread (x, y) computes C[row0 + y + r·T,
+    /// col0 + x + s·T] for r, s in 0..3, with row0, col0 the tile's corner.</summary>
     [Kernel(Grouped = true)]
     internal static void Tiled(ViewF a, ViewF b, ViewF c, MatmulArgs p)
     {
-        var tileA = SharedMemory.Allocate<float>(MaxTile * MaxTile); // (T, T): op(A)[row0 + r, k0 + q] at r·T + q
-        var tileB = SharedMemory.Allocate<float>(MaxTile * MaxTile); // (T, T): op(B)[k0 + q, col0 + j] at q·T + j
-        int t = Group.DimX, x = Group.IdxX, y = Group.IdxY;
-        int row0 = Grid.IdxX * t, col0 = Grid.IdxY * t, product = p.BatchStart + Grid.IdxZ;
-        int offA = product * p.StrideA, offB = product * p.StrideB, offC = product * p.StrideC;
-        // Consecutive x walk the contiguous index: k for A (M, K), i for A stored (K, M); j for B (K, N), k for (N, K).
-        int ra = p.TransA != 0 ? x : y, qa = p.TransA != 0 ? y : x;
-        int qb = p.TransB != 0 ? x : y, jb = p.TransB != 0 ? y : x;
-        float sum = 0f;
+        const int slice = MaxGroupEdge * MaxGroupEdge * PerThread;
+        var tileA = SharedMemory.Allocate<float>(slice); // (T, T·R): op(A)[row0 + i, k0 + q] at q·T·R + i
+        var tileB = SharedMemory.Allocate<float>(slice); // (T, T·R): op(B)[k0 + q, col0 + j] at q·T·R + j
+        int t = Group.DimX, x = Group.IdxX, y = Group.IdxY, span = t * PerThread;
+        int row0 = Grid.IdxX * span, col0 = Grid.IdxY * span, product = p.BatchStart + Grid.IdxZ;
+        int offA = product * p.StrideA, offB = product * p.StrideB;
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
         for (int k0 = 0; k0 < p.K; k0 += t)
         {
-            int i = row0 + ra, ka = k0 + qa;
-            tileA[ra * t + qa] = i < p.M && ka < p.K ? a[offA + i * p.RowStrideA + ka * p.ColStrideA] : 0f;
-            int kb = k0 + qb, j = col0 + jb;
-            tileB[qb * t + jb] = kb < p.K && j < p.N ? b[offB + kb * p.RowStrideB + j * p.ColStrideB] : 0f;
+            // Each thread copies R elements of each slice; consecutive e walk the index contiguous in memory.
+            for (int e = y * t + x; e < span * t; e += t * t)
+            {
+                int i = p.TransA != 0 ? e % span : e / t, qa = p.TransA != 0 ? e / span : e % t;
+                int row = row0 + i, ka = k0 + qa;
+                tileA[qa * span + i] = row < p.M && ka < p.K ? a[offA + row * p.RowStrideA + ka * p.ColStrideA] : 0f;
+                int j = p.TransB != 0 ? e / t : e % span, qb = p.TransB != 0 ? e % t : e / span;
+                int col = col0 + j, kb = k0 + qb;
+                tileB[qb * span + j] = kb < p.K && col < p.N ? b[offB + kb * p.RowStrideB + col * p.ColStrideB] : 0f;
+            }
             Group.Barrier();
             for (int q = 0; q < t; q++)
-                sum += tileA[y * t + q] * tileB[q * t + x];
+            {
+                int at = q * span;
+                float a0 = tileA[at + y], a1 = tileA[at + y + t], a2 = tileA[at + y + 2 * t], a3 = tileA[at + y + 3 * t];
+                float b0 = tileB[at + x], b1 = tileB[at + x + t], b2 = tileB[at + x + 2 * t], b3 = tileB[at + x + 3 * t];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            }
             Group.Barrier();
         }
-        int row = row0 + y, col = col0 + x;
-        if (row < p.M && col < p.N)
-        {
-            int at = offC + row * p.N + col;
-            c[at] = p.Accumulate != 0 ? c[at] + sum : sum;
-        }
+        int r0 = row0 + y, s0 = col0 + x;
+        StoreRow(c, p, product, r0, s0, t, c00, c01, c02, c03);
+        StoreRow(c, p, product, r0 + t, s0, t, c10, c11, c12, c13);
+        StoreRow(c, p, product, r0 + 2 * t, s0, t, c20, c21, c22, c23);
+        StoreRow(c, p, product, r0 + 3 * t, s0, t, c30, c31, c32, c33);
+    }
+
+    /// <summary>Writes (or adds) one thread's R outputs of row <paramref name="row"/>: columns col, col + T, ….</summary>
+    private static void StoreRow(ViewF c, MatmulArgs p, int product, int row, int col, int t, float v0, float v1, float v2, float v3)
+    {
+        if (row >= p.M) return;
+        int at = product * p.StrideC + row * p.N;
+        Store(c, p, at, col, v0);
+        Store(c, p, at, col + t, v1);
+        Store(c, p, at, col + 2 * t, v2);
+        Store(c, p, at, col + 3 * t, v3);
+    }
+
+    private static void Store(ViewF c, MatmulArgs p, int rowStart, int col, float v)
+    {
+        if (col >= p.N) return;
+        c[rowStart + col] = p.Accumulate != 0 ? c[rowStart + col] + v : v;
     }
 }

@@ -37,7 +37,8 @@ internal static class MatmulCase
 public abstract class MatmulTests(DeviceFixture fixture, string device) : DeviceTestBase(fixture, device)
 {
     /// <summary>M × K × N, small enough for the ilgpu-cpu simulator: 1, a K of 1, a long K, and tails that are not
-    /// multiples of the register tile (6 × 16/32 on cpu) or of the kernel tile (4 on the simulator, 16 on a GPU).</summary>
+    /// multiples of the register tile (6 × 16/32 on cpu) nor of the kernel's tile and K step (16 × 16 and 4 on the
+    /// simulator; 64 × 64 and 16 on a GPU).</summary>
     public static TheoryData<int, int, int, bool, bool> SmallSizes =>
         MatmulCase.WithTransposes((1, 1, 1), (3, 5, 7), (17, 1, 13), (1, 1000, 1), (33, 65, 17));
 
