@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using ILGPU;
 using ViewF = ILGPU.ArrayView<float>;
 
@@ -12,6 +14,7 @@ namespace HyenaIL;
 //   gelu (tanh approximation, reference §3.2 "MLP", as PyTorch's gelu(approximate='tanh')):
 //     y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³)
 //     f' = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)
+//     The CPU computes both through ½(1 + tanh u) = σ(2u) = 1/(1 + e^(−2u)): one pass, one exponential.
 
 /// <summary>The elementwise unary functions.</summary>
 public enum UnaryOp
@@ -119,11 +122,36 @@ internal static class UnaryCpu
 
     private static void Gelu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // y = ½x(1 + tanh(c(x + a x³))), vectorised in three passes over the chunk.
-        T c = T.CreateTruncating(GeluC), ca = T.CreateTruncating(GeluC * GeluA), half = T.CreateTruncating(0.5);
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] * (c + ca * x[i] * x[i]);
-        TensorPrimitives.Tanh(y, y);
-        for (int i = 0; i < x.Length; i++) y[i] = half * x[i] * (T.One + y[i]);
+        // ½(1 + tanh u) = σ(2u) = 1/(1 + e^(−2u)), so y = x / (1 + e^(−2u)): one pass, one exponential.
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            GeluFloat(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+            return;
+        }
+        T c2 = T.CreateTruncating(-2 * GeluC), ca2 = T.CreateTruncating(-2 * GeluC * GeluA);
+        for (int i = 0; i < x.Length; i++)
+        {
+            T xi = x[i];
+            y[i] = xi / (T.One + T.Exp(xi * (c2 + ca2 * xi * xi)));
+        }
+    }
+
+    private static void GeluFloat(ReadOnlySpan<float> x, Span<float> y)
+    {
+        var c2 = Vector256.Create((float)(-2 * GeluC));
+        var ca2 = Vector256.Create((float)(-2 * GeluC * GeluA));
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8)
+        {
+            var v = Vector256.Create(x.Slice(i, 8));
+            var e = Vector256.Exp(v * (c2 + ca2 * v * v));
+            (v / (Vector256<float>.One + e)).CopyTo(y.Slice(i, 8));
+        }
+        for (; i < x.Length; i++)
+        {
+            float xi = x[i];
+            y[i] = xi / (1f + MathF.Exp(xi * ((float)(-2 * GeluC) + (float)(-2 * GeluC * GeluA) * xi * xi)));
+        }
     }
 
     public static void Backward<T>(UnaryOp op, T[] x, T[] y, T[] dy, T[] dx, int n) where T : unmanaged, IFloatingPointIeee754<T>
@@ -150,14 +178,42 @@ internal static class UnaryCpu
 
     private static void GeluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T c = T.CreateTruncating(GeluC), ca = T.CreateTruncating(GeluC * GeluA), ca3 = T.CreateTruncating(3 * GeluC * GeluA);
-        T half = T.CreateTruncating(0.5);
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] * (c + ca * x[i] * x[i]);
-        TensorPrimitives.Tanh(dx, dx);
+        // With s = σ(2u): y = x·s and y' = s + x·s·(1 − s)·2u', u' = √(2/π)(1 + 3·0.044715x²). One pass.
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            GeluBackwardFloat(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(dx));
+            return;
+        }
+        T c2 = T.CreateTruncating(-2 * GeluC), ca2 = T.CreateTruncating(-2 * GeluC * GeluA);
+        T d2 = T.CreateTruncating(2 * GeluC), da6 = T.CreateTruncating(6 * GeluC * GeluA);
         for (int i = 0; i < x.Length; i++)
         {
-            T t = dx[i], xi = x[i];
-            dx[i] = dy[i] * (half * (T.One + t) + half * xi * (T.One - t * t) * (c + ca3 * xi * xi));
+            T xi = x[i];
+            T s = T.One / (T.One + T.Exp(xi * (c2 + ca2 * xi * xi)));
+            dx[i] = dy[i] * (s + xi * s * (T.One - s) * (d2 + da6 * xi * xi));
+        }
+    }
+
+    private static void GeluBackwardFloat(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var c2 = Vector256.Create((float)(-2 * GeluC));
+        var ca2 = Vector256.Create((float)(-2 * GeluC * GeluA));
+        var d2 = Vector256.Create((float)(2 * GeluC));
+        var da6 = Vector256.Create((float)(6 * GeluC * GeluA));
+        var one = Vector256<float>.One;
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8)
+        {
+            var v = Vector256.Create(x.Slice(i, 8));
+            var s = one / (one + Vector256.Exp(v * (c2 + ca2 * v * v)));
+            var g = Vector256.Create(dy.Slice(i, 8));
+            (g * (s + v * s * (one - s) * (d2 + da6 * v * v))).CopyTo(dx.Slice(i, 8));
+        }
+        for (; i < x.Length; i++)
+        {
+            float xi = x[i];
+            float s = 1f / (1f + MathF.Exp(xi * ((float)(-2 * GeluC) + (float)(-2 * GeluC * GeluA) * xi * xi)));
+            dx[i] = dy[i] * (s + xi * s * (1f - s) * ((float)(2 * GeluC) + (float)(6 * GeluC * GeluA) * xi * xi));
         }
     }
 
