@@ -367,7 +367,9 @@ internal static class ReduceKernels
         Reduce<TRest, TRest>(g, partial.View, y, outer, chunks, inner, scale);
     }
 
-    private static int ColumnChunk(int outer, int n, int inner)
+    /// <summary>Rows per chunk when (outer, n, inner) is reduced over n by one thread per (outer, chunk, inner):
+    /// enough chunks for about <see cref="TargetThreads"/> threads, at least <see cref="MinRowsPerThread"/> rows each.</summary>
+    public static int ColumnChunk(int outer, int n, int inner)
     {
         long columns = (long)outer * inner;
         long chunks = Math.Clamp((TargetThreads + columns - 1) / columns, 1, (n + MinRowsPerThread - 1) / MinRowsPerThread);
