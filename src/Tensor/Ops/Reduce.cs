@@ -23,25 +23,25 @@ namespace HyenaIL;
 public static partial class Ops
 {
     /// <summary>Σ along <paramref name="axis"/> (negative counts from the end).</summary>
-    public static Tensor Sum(Tensor x, int axis, bool keepDims = false) => ReduceAxis("Sum", ReduceKind.Sum, x, axis, keepDims);
+    public static Tensor Sum(Tensor x, int axis, bool keepDims = false) => Reduce("Sum", ReduceKind.Sum, x, axis, keepDims);
 
     /// <summary>The mean along <paramref name="axis"/>.</summary>
-    public static Tensor Mean(Tensor x, int axis, bool keepDims = false) => ReduceAxis("Mean", ReduceKind.Mean, x, axis, keepDims);
+    public static Tensor Mean(Tensor x, int axis, bool keepDims = false) => Reduce("Mean", ReduceKind.Mean, x, axis, keepDims);
 
     /// <summary>The maximum along <paramref name="axis"/>; NaN propagates.</summary>
-    public static Tensor Max(Tensor x, int axis, bool keepDims = false) => ReduceAxis("Max", ReduceKind.Max, x, axis, keepDims);
+    public static Tensor Max(Tensor x, int axis, bool keepDims = false) => Reduce("Max", ReduceKind.Max, x, axis, keepDims);
 
     /// <summary>Σ of every element, shape ().</summary>
-    public static Tensor Sum(Tensor x) => ReduceAll("Sum", ReduceKind.Sum, x);
+    public static Tensor Sum(Tensor x) => Reduce("Sum", ReduceKind.Sum, x, null);
 
     /// <summary>The mean of every element, shape ().</summary>
-    public static Tensor Mean(Tensor x) => ReduceAll("Mean", ReduceKind.Mean, x);
+    public static Tensor Mean(Tensor x) => Reduce("Mean", ReduceKind.Mean, x, null);
 
     /// <summary>The largest element, shape (); NaN propagates.</summary>
-    public static Tensor Max(Tensor x) => ReduceAll("Max", ReduceKind.Max, x);
+    public static Tensor Max(Tensor x) => Reduce("Max", ReduceKind.Max, x, null);
 
     /// <summary>Σ x² over every element, shape () (for gradient clipping).</summary>
-    public static Tensor SquaredNorm(Tensor x) => ReduceAll("SquaredNorm", ReduceKind.SumOfSquares, x);
+    public static Tensor SquaredNorm(Tensor x) => Reduce("SquaredNorm", ReduceKind.SumOfSquares, x, null);
 
     /// <summary>The index of the maximum along <paramref name="axis"/>, as int32, the axis removed. Ties give the
     /// lowest index; a NaN counts as larger than any number.</summary>
@@ -101,20 +101,19 @@ public static partial class Ops
         return groups;
     }
 
-    private static Tensor ReduceAxis(string op, ReduceKind kind, Tensor x, int axis, bool keepDims)
+    /// <summary>Reduces along <paramref name="axis"/>, or over every element (to shape ()) when it is null.</summary>
+    private static Tensor Reduce(string op, ReduceKind kind, Tensor x, int? axis, bool keepDims = false)
     {
         Check.Float(op, x, "x");
-        int a = ResolveAxis(op, x.Shape, axis);
-        var y = Tensor.Empty(keepDims ? x.Shape.With(a, 1) : x.Shape.Without(a), x.Device, x.DType);
+        if (axis is null)
+        {
+            var all = Tensor.Empty(Shape.Scalar, x.Device, x.DType);   // ()
+            ReduceInto(kind, x, all, 1, x.Size, 1);
+            return all;
+        }
+        int a = ResolveAxis(op, x.Shape, axis.Value);
+        var y = Tensor.Empty(keepDims ? x.Shape.With(a, 1) : x.Shape.Without(a), x.Device, x.DType);   // x's shape, axis a 1 or gone
         ReduceInto(kind, x, y, x.Shape.SizeBefore(a), x.Shape[a], x.Shape.SizeAfter(a));
-        return y;
-    }
-
-    private static Tensor ReduceAll(string op, ReduceKind kind, Tensor x)
-    {
-        Check.Float(op, x, "x");
-        var y = Tensor.Empty(Shape.Scalar, x.Device, x.DType);
-        ReduceInto(kind, x, y, 1, x.Size, 1);
         return y;
     }
 
@@ -387,12 +386,15 @@ internal static class ReduceKernels
                 outer * chunks * inner, x, y, n, inner, chunkLen, chunks, scale);
     }
 
-    public static void ArgMax(IlgpuDevice g, ViewF x, ViewI y, int outer, int n, int inner)
+    public static void ArgMax(IlgpuDevice g, ViewF x, ViewI y, int outer, int n, int inner) =>
+        g.GroupedKernel<ViewF, ViewI, int, int>(ArgMaxKernel)(new KernelConfig(outer * inner, GroupSize(g, n)), x, y, n, inner);
+
+    /// <summary>The first stride of a tree over <paramref name="size"/> slots: the largest power of two below it.</summary>
+    public static int TreeStart(int size)
     {
-        if (inner == 1)
-            g.GroupedKernel<ViewF, ViewI, int>(ArgMaxRowsKernel)(new KernelConfig(outer, GroupSize(g, n)), x, y, n);
-        else
-            g.Kernel<Index1D, ViewF, ViewI, int, int>(ArgMaxColumnsKernel)(outer * inner, x, y, n, inner);
+        int half = 1;
+        while (half * 2 < size) half *= 2;
+        return half;
     }
 
     /// <summary>The combination over the group of every thread's <paramref name="value"/>, returned to every
@@ -402,9 +404,7 @@ internal static class ReduceKernels
         int t = Group.IdxX, size = Group.DimX;
         shared[t] = value;
         Group.Barrier();
-        int half = 1;
-        while (half * 2 < size) half *= 2;
-        for (int s = half; s > 0; s /= 2)
+        for (int s = TreeStart(size); s > 0; s /= 2)
         {
             if (t < s && t + s < size) shared[t] = default(TOp).Combine(shared[t], shared[t + s]);
             Group.Barrier();
@@ -450,25 +450,25 @@ internal static class ReduceKernels
         return v > b || (v == b && iv < ib);
     }
 
+    /// <summary>One group per output (o, j) of (outer, inner): the group strides along n, then a tree of
+    /// (value, index) pairs in shared memory. Coalesced when inner = 1 (the usual last-axis case).</summary>
     [Kernel(Grouped = true)]
-    private static void ArgMaxRowsKernel(ViewF x, ViewI y, int n)
+    private static void ArgMaxKernel(ViewF x, ViewI y, int n, int inner)
     {
         var values = SharedMemory.Allocate<float>(MaxGroupSize);
         var indices = SharedMemory.Allocate<int>(MaxGroupSize);
-        int row = Grid.IdxX, t = Group.IdxX, size = Group.DimX;
+        int output = Grid.IdxX, start = output / inner * n * inner + output % inner, t = Group.IdxX, size = Group.DimX;
         float best = float.NegativeInfinity;
         int at = int.MaxValue;   // no element yet: any element beats it
         for (int k = t; k < n; k += size)
         {
-            float v = x[row * n + k];
+            float v = x[start + k * inner];
             if (Beats(v, k, best, at)) { best = v; at = k; }
         }
         values[t] = best;
         indices[t] = at;
         Group.Barrier();
-        int half = 1;
-        while (half * 2 < size) half *= 2;
-        for (int s = half; s > 0; s /= 2)
+        for (int s = TreeStart(size); s > 0; s /= 2)
         {
             if (t < s && t + s < size && Beats(values[t + s], indices[t + s], values[t], indices[t]))
             {
@@ -477,19 +477,6 @@ internal static class ReduceKernels
             }
             Group.Barrier();
         }
-        if (t == 0) y[row] = indices[0];
-    }
-
-    [Kernel]
-    private static void ArgMaxColumnsKernel(Index1D i, ViewF x, ViewI y, int n, int inner)
-    {
-        int o = i / inner, j = i % inner, at = 0;
-        float best = x[o * n * inner + j];
-        for (int r = 1; r < n; r++)
-        {
-            float v = x[(o * n + r) * inner + j];
-            if (Beats(v, r, best, at)) { best = v; at = r; }
-        }
-        y[i] = at;
+        if (t == 0) y[output] = indices[0];
     }
 }

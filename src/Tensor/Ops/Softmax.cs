@@ -163,9 +163,7 @@ internal static class SoftmaxKernels
         sharedMax[t] = m;
         sharedSum[t] = s;
         Group.Barrier();
-        int half = 1;
-        while (half * 2 < size) half *= 2;
-        for (int step = half; step > 0; step /= 2)
+        for (int step = ReduceKernels.TreeStart(size); step > 0; step /= 2)
         {
             if (t < step && t + step < size)
             {
