@@ -31,8 +31,8 @@ public sealed record LayerNormResult(Tensor Y, Tensor Mean, Tensor Rstd) : IDisp
 public static partial class Ops
 {
     /// <summary>y = γ·(x − μ)/√(σ² + eps) + β over the last axis D; <paramref name="gamma"/> and <paramref name="beta"/>
-    /// have shape (D).</summary>
-    public static LayerNormResult LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps)
+    /// have shape (D). The default eps is the reference model's.</summary>
+    public static LayerNormResult LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps = 1e-5f)
     {
         const string op = "LayerNorm";
         int d = CheckLayerNorm(op, x, gamma);
