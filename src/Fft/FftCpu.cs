@@ -78,7 +78,7 @@ internal static partial class FftCpu
     }
 
     /// <summary>One long row, each pass split over threads.</summary>
-    private static void RowParallel<T>(FftPlan plan, T[] x, int xOffset, T[] y, int yOffset, T[] scratch, bool inverse, T scale)
+    internal static void RowParallel<T>(FftPlan plan, T[] x, int xOffset, T[] y, int yOffset, T[] scratch, bool inverse, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int len = 2 * plan.Size;

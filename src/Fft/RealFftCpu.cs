@@ -25,9 +25,7 @@ internal static class RealFftCpu
         var rtw = half.RealTwiddlesAs<T>();
         if (rows == 1 && IsLong(half))
         {
-            // One long row: the complex transform and the post-processing each split over threads.
-            FftCpu.Batch(half, x, spectrum, 1, false, T.One);
-            CpuParallel.For(h / 2 + 1, 40, (k0, k1) => Post(spectrum.AsSpan(0, n + 2), rtw, h, k0, k1));
+            ForwardLong(half, x, 0, spectrum, 0);
             return;
         }
         CpuParallel.For(rows, 5L * n * Math.Max(1, half.Log2Size + 1), (r0, r1) =>
@@ -51,8 +49,7 @@ internal static class RealFftCpu
         var rtw = half.RealTwiddlesAs<T>();
         if (rows == 1 && IsLong(half))
         {
-            CpuParallel.For(h / 2 + 1, 40, (k0, k1) => Pre(spectrum.AsSpan(0, n + 2), x.AsSpan(0, n), rtw, h, k0, k1));
-            FftCpu.Batch(half, x, x, 1, true, scale);
+            InverseLong(half, spectrum, 0, x, 0, scale);
             return;
         }
         CpuParallel.For(rows, 5L * n * Math.Max(1, half.Log2Size + 1), (r0, r1) =>
@@ -92,7 +89,44 @@ internal static class RealFftCpu
         FftCpu.Row(half, x, x, scratch, true);
     }
 
-    private static bool IsLong(FftPlan half) => (long)half.Size * half.Log2Size >= 1 << 17;
+    /// <summary>One long row with every step split over threads: x[xOff..+n] → spectrum[sOff..+n+2].</summary>
+    public static void ForwardLong<T>(FftPlan half, T[] x, int xOffset, T[] spectrum, int spectrumOffset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = half.Size, n = 2 * h;
+        var rtw = half.RealTwiddlesAs<T>();
+        var scratch = ArrayPool<T>.Shared.Rent(n);
+        try
+        {
+            FftCpu.RowParallel(half, x, xOffset, spectrum, spectrumOffset, scratch, false, T.One);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+        CpuParallel.For(h / 2 + 1, 40, (k0, k1) => Post(spectrum.AsSpan(spectrumOffset, n + 2), rtw, h, k0, k1));
+    }
+
+    /// <summary>One long row with every step split over threads: spectrum[sOff..+n+2] → x[xOff..+n], times scale.</summary>
+    public static void InverseLong<T>(FftPlan half, T[] spectrum, int spectrumOffset, T[] x, int xOffset, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = half.Size, n = 2 * h;
+        var rtw = half.RealTwiddlesAs<T>();
+        CpuParallel.For(h / 2 + 1, 40, (k0, k1) => Pre(spectrum.AsSpan(spectrumOffset, n + 2), x.AsSpan(xOffset, n), rtw, h, k0, k1));
+        var scratch = ArrayPool<T>.Shared.Rent(n);
+        try
+        {
+            FftCpu.RowParallel(half, x, xOffset, x, xOffset, scratch, true, scale);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Whether one row of this size is worth splitting over threads.</summary>
+    internal static bool IsLong(FftPlan half) => (long)half.Size * half.Log2Size >= 1 << 17;
 
     /// <summary>Turns Z (h complex, in the first 2h values of <paramref name="s"/>) into X (h + 1 complex), in
     /// place, for the pairs (k, h − k) with k in [k0, k1) ⊂ [0, h/2].</summary>
