@@ -1,25 +1,35 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace HyenaIL.Fft;
 
 // The CPU complex FFT: the Stockham passes of FftPlan over interleaved (re, im) rows, generic over float and
-// double. One radix-4 butterfly (σ = +1 forward, −1 inverse; i·σ·z rotates z by ±90°):
-//   a, b, c, d = x[q + s·(p + r·m)], r = 0..3
-//   y[q + s·4p]       = (a + c) + (b + d)
-//   y[q + s·(4p + 1)] = w¹ᵖ · ((a − c) − iσ(b − d))
-//   y[q + s·(4p + 2)] = w²ᵖ · ((a + c) − (b + d))
-//   y[q + s·(4p + 3)] = w³ᵖ · ((a − c) + iσ(b − d)),   wᵖ = e^{−2πiσ·p·s/n}
-// Vectorised with Vector256: where s ≥ the complex numbers per vector, over q with one broadcast twiddle per p;
-// in the first pass (s = 1), over p, with the four outputs transposed before the store (FftCpuFirstPass).
-// Threads: a batch of rows is split over rows; a single long row is split inside each pass, over p or q.
+// double (butterflies in FftCpuPasses.cs and FftCpuFirstPass.cs).
+// Order of work. Small rows run the passes one after the other over the whole row. Long rows (more than
+// BlockedFrom complex points) are cache-blocked: after pass i0, with stride s0, the elements whose index is
+// ≡ q (mod s0) form s0 independent sub-transforms (every later stride is a multiple of s0, and a butterfly
+// only combines elements of one residue class), so the first i0 passes run over the whole row and the rest run
+// block by block of Block residues (one cache line wide), each block through all its remaining passes while it
+// is in cache (n/s0 lines per buffer).
+// Threads: a batch of rows is split over rows; a single long row is split inside each breadth-first pass, over
+// p or q, and over blocks in the blocked passes.
 
 internal static partial class FftCpu
 {
+    /// <summary>Rows longer than this (complex points) are cache-blocked.</summary>
+    private const int BlockedFrom = 1 << 13;
+
+    /// <summary>At most this many complex points per residue class in the blocked passes (n/s0).</summary>
+    private const int BlockRows = 1 << 11;
+
+    /// <summary>Short rows are transformed in groups of about this many points (the q loops run across rows).</summary>
+    private const int GroupPoints = 1 << 10;
+
+    /// <summary>Residues per block: 8 complex numbers, 64 bytes in float32.</summary>
+    private const int Block = 8;
+
     /// <summary>Transforms <paramref name="rows"/> rows of n complex points each (2n values) from
     /// <paramref name="src"/> to <paramref name="dst"/>, which may be the same array. With
     /// <paramref name="scale"/> ≠ 1 every output is multiplied by it.</summary>
@@ -43,15 +53,19 @@ internal static partial class FftCpu
             }
             return;
         }
-        CpuParallel.For(rows, work, (r0, r1) =>
+        // Short rows go in groups of about GroupPoints points, each pass run across the whole group.
+        int group = Math.Max(1, Math.Min(rows, GroupPoints / plan.Size)), groups = (rows + group - 1) / group;
+        CpuParallel.For(groups, work * group, (g0, g1) =>
         {
-            var scratch = ArrayPool<T>.Shared.Rent(len);
+            var scratch = ArrayPool<T>.Shared.Rent(len * group);
             try
             {
-                for (int r = r0; r < r1; r++)
+                for (int g = g0; g < g1; g++)
                 {
-                    Row(plan, src.AsSpan(r * len, len), dst.AsSpan(r * len, len), scratch.AsSpan(0, len), inverse);
-                    if (scale != T.One) TensorPrimitives.Multiply(dst.AsSpan(r * len, len), scale, dst.AsSpan(r * len, len));
+                    int r0 = g * group, count = Math.Min(group, rows - r0);
+                    var output = dst.AsSpan(r0 * len, count * len);
+                    Rows(plan, src.AsSpan(r0 * len, count * len), output, scratch.AsSpan(0, count * len), inverse, count);
+                    if (scale != T.One) TensorPrimitives.Multiply(output, scale, output);
                 }
             }
             finally
@@ -63,35 +77,52 @@ internal static partial class FftCpu
 
     /// <summary>One row, single-threaded: x → y (may alias), <paramref name="scratch"/> of 2n values.</summary>
     public static void Row<T>(FftPlan plan, ReadOnlySpan<T> x, Span<T> y, Span<T> scratch, bool inverse)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Rows(plan, x, y, scratch, inverse, 1);
+
+    /// <summary><paramref name="rows"/> consecutive rows, single-threaded (several rows only for unblocked sizes).</summary>
+    private static void Rows<T>(FftPlan plan, ReadOnlySpan<T> x, Span<T> y, Span<T> scratch, bool inverse, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var passes = plan.Passes;
+        var passes = plan.PassArray;
         var tw = plan.TwiddlesAs<T>();
-        var (src, first, second) = Buffers(x, y, scratch, passes.Count);
-        for (int i = 0; i < passes.Count; i++)
+        var (src, first, second) = Buffers(x, y, scratch, passes.Length);
+        int split = Split(plan);
+        for (int i = 0; i < split; i++)
         {
             var dst = i % 2 == 0 ? first : second;
-            var pass = passes[i];
-            Pass(pass, src, dst, tw, inverse, 0, pass.Span, 0, pass.Stride);
+            PassRows(passes[i], src, dst, tw, inverse, plan.Size, rows);
             src = dst;
+        }
+        if (split == passes.Length) return;
+        int s0 = passes[split].Stride;
+        for (int b = 0; b < s0; b += Block)
+        {
+            var blockSrc = src;
+            for (int i = split; i < passes.Length; i++)
+            {
+                var dst = i % 2 == 0 ? first : second;
+                PassBlock(passes[i], blockSrc, dst, tw, inverse, s0, b);
+                blockSrc = dst;
+            }
         }
     }
 
-    /// <summary>One long row, each pass split over threads.</summary>
+    /// <summary>One long row, every pass split over threads.</summary>
     internal static void RowParallel<T>(FftPlan plan, T[] x, int xOffset, T[] y, int yOffset, T[] scratch, bool inverse, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int len = 2 * plan.Size;
-        var passes = plan.Passes;
+        var passes = plan.PassArray;
         var tw = plan.TwiddlesAs<T>();
         // Arrays and offsets rather than spans, so that the pass bodies can run as closures on other threads.
-        var (src, first, second) = Buffers(x, xOffset, y, yOffset, scratch, len, passes.Count);
-        for (int i = 0; i < passes.Count; i++)
+        var (src, first, second) = Buffers(x, xOffset, y, yOffset, scratch, len, passes.Length);
+        int split = Split(plan), vec = Vector256<T>.Count / 2;
+        for (int i = 0; i < split; i++)
         {
             var dst = i % 2 == 0 ? first : second;
             var pass = passes[i];
             var from = src;
-            int vec = Vector256<T>.Count / 2;
             if (pass.Span >= pass.Stride || pass.Stride < vec)
                 CpuParallel.For(pass.Span, 5L * pass.Radix * pass.Stride, (p0, p1) =>
                     Pass(pass, from.Span(len), dst.Span(len), tw, inverse, p0, p1, 0, pass.Stride));
@@ -100,12 +131,41 @@ internal static partial class FftCpu
                     Pass(pass, from.Span(len), dst.Span(len), tw, inverse, 0, pass.Span, b0 * vec, b1 * vec));
             src = dst;
         }
+        if (split < passes.Length)
+        {
+            int s0 = passes[split].Stride;
+            var start = src;
+            CpuParallel.For(s0 / Block, 5L * Block * (plan.Size / s0) * (passes.Length - split), (b0, b1) =>
+            {
+                for (int b = b0 * Block; b < b1 * Block; b += Block)
+                {
+                    var blockSrc = start;
+                    for (int i = split; i < passes.Length; i++)
+                    {
+                        var dst = i % 2 == 0 ? first : second;
+                        PassBlock(passes[i], blockSrc.Span(len), dst.Span(len), tw, inverse, s0, b);
+                        blockSrc = dst;
+                    }
+                }
+            });
+        }
         if (scale != T.One)
         {
             var result = y;
             CpuParallel.For(len, 1, (i0, i1) =>
                 TensorPrimitives.Multiply(result.AsSpan(yOffset + i0, i1 - i0), scale, result.AsSpan(yOffset + i0, i1 - i0)));
         }
+    }
+
+    /// <summary>The number of passes run over the whole row before the blocked ones (all of them for short rows):
+    /// the first i0 after which n/s0 ≤ BlockRows.</summary>
+    private static int Split(FftPlan plan)
+    {
+        var passes = plan.PassArray;
+        if (plan.Size <= BlockedFrom) return passes.Length;
+        int i = 1;
+        while (i < passes.Length && (plan.Size / passes[i].Stride > BlockRows || passes[i].Stride < 2 * Block)) i++;
+        return i;
     }
 
     /// <summary>Chooses the buffers the passes alternate between so that the last pass writes y. In place with an
@@ -162,145 +222,5 @@ internal static partial class FftCpu
     private readonly record struct Segment<T>(T[] Array, int Offset)
     {
         public Span<T> Span(int length) => Array.AsSpan(Offset, length);
-    }
-
-    /// <summary>Runs one pass over p ∈ [p0, p1) and q ∈ [q0, q1).</summary>
-    private static void Pass<T>(FftPass pass, ReadOnlySpan<T> x, Span<T> y, T[] twiddles, bool inverse, int p0, int p1, int q0, int q1)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (pass.Radix == 2)
-        {
-            Radix2(x, y, pass.Stride, q0, q1);
-            return;
-        }
-        var tw = twiddles.AsSpan(2 * pass.TwiddleOffset, 6 * pass.Span);
-        int vec = Vector256<T>.Count / 2;
-        if (Vector256.IsHardwareAccelerated && pass.Stride >= vec)
-            Radix4OverQ(x, y, tw, pass.Span, pass.Stride, inverse, p0, p1, q0, q1);
-        else if (pass.Stride == 1)
-            FirstPass(x, y, tw, pass.Span, inverse, p0, p1);
-        else
-            Radix4Scalar(x, y, tw, pass.Span, pass.Stride, inverse, p0, p1, q0, q1);
-    }
-
-    /// <summary>The last pass of an odd-log2 size: ℓ = 2, no twiddles. y[q] = x[q] + x[q+s], y[q+s] = x[q] − x[q+s].</summary>
-    private static void Radix2<T>(ReadOnlySpan<T> x, Span<T> y, int s, int q0, int q1)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int lo = 2 * q0, count = 2 * (q1 - q0);
-        TensorPrimitives.Add(x.Slice(lo, count), x.Slice(2 * s + lo, count), y.Slice(lo, count));
-        TensorPrimitives.Subtract(x.Slice(lo, count), x.Slice(2 * s + lo, count), y.Slice(2 * s + lo, count));
-    }
-
-    private static void Radix4OverQ<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> tw, int m, int s, bool inverse, int p0, int p1, int q0, int q1)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        ref T yr = ref MemoryMarshal.GetReference(y);
-        var rot = Rotation<T>(inverse);
-        int step = Vector256<T>.Count;
-        for (int p = p0; p < p1; p++)
-        {
-            var (w1r, w1i) = Broadcast(tw, p, rot);
-            var (w2r, w2i) = Broadcast(tw, m + p, rot);
-            var (w3r, w3i) = Broadcast(tw, 2 * m + p, rot);
-            nuint ia = (nuint)(2 * s * p), ib = (nuint)(2 * s * (p + m)), ic = (nuint)(2 * s * (p + 2 * m)), id = (nuint)(2 * s * (p + 3 * m));
-            nuint o0 = (nuint)(2 * s * 4 * p), o1 = o0 + (nuint)(2 * s), o2 = o1 + (nuint)(2 * s), o3 = o2 + (nuint)(2 * s);
-            bool plain = p == 0;
-            for (nuint q = (nuint)(2 * q0); q < (nuint)(2 * q1); q += (nuint)step)
-            {
-                var a = Vector256.LoadUnsafe(ref xr, ia + q);
-                var b = Vector256.LoadUnsafe(ref xr, ib + q);
-                var c = Vector256.LoadUnsafe(ref xr, ic + q);
-                var d = Vector256.LoadUnsafe(ref xr, id + q);
-                var apc = a + c;
-                var amc = a - c;
-                var bpd = b + d;
-                var jbmd = Swap(b - d) * rot;
-                (apc + bpd).StoreUnsafe(ref yr, o0 + q);
-                if (plain)
-                {
-                    (amc - jbmd).StoreUnsafe(ref yr, o1 + q);
-                    (apc - bpd).StoreUnsafe(ref yr, o2 + q);
-                    (amc + jbmd).StoreUnsafe(ref yr, o3 + q);
-                }
-                else
-                {
-                    Twiddle(amc - jbmd, w1r, w1i).StoreUnsafe(ref yr, o1 + q);
-                    Twiddle(apc - bpd, w2r, w2i).StoreUnsafe(ref yr, o2 + q);
-                    Twiddle(amc + jbmd, w3r, w3i).StoreUnsafe(ref yr, o3 + q);
-                }
-            }
-        }
-    }
-
-    /// <summary>The butterfly in plain scalar code: small sizes, the first pass's tail, machines without SIMD.</summary>
-    internal static void Radix4Scalar<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> tw, int m, int s, bool inverse, int p0, int p1, int q0, int q1)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T sigma = inverse ? -T.One : T.One;
-        for (int p = p0; p < p1; p++)
-        {
-            T w1r = tw[2 * p], w1i = sigma * tw[2 * p + 1];
-            T w2r = tw[2 * (m + p)], w2i = sigma * tw[2 * (m + p) + 1];
-            T w3r = tw[2 * (2 * m + p)], w3i = sigma * tw[2 * (2 * m + p) + 1];
-            for (int q = q0; q < q1; q++)
-            {
-                int ia = 2 * (q + s * p), ib = 2 * (q + s * (p + m)), ic = 2 * (q + s * (p + 2 * m)), id = 2 * (q + s * (p + 3 * m));
-                T apcR = x[ia] + x[ic], apcI = x[ia + 1] + x[ic + 1];
-                T amcR = x[ia] - x[ic], amcI = x[ia + 1] - x[ic + 1];
-                T bpdR = x[ib] + x[id], bpdI = x[ib + 1] + x[id + 1];
-                // iσ·(b − d)
-                T jR = -sigma * (x[ib + 1] - x[id + 1]), jI = sigma * (x[ib] - x[id]);
-                int o = 2 * (q + s * 4 * p), st = 2 * s;
-                y[o] = apcR + bpdR;
-                y[o + 1] = apcI + bpdI;
-                Store(y, o + st, amcR - jR, amcI - jI, w1r, w1i);
-                Store(y, o + 2 * st, apcR - bpdR, apcI - bpdI, w2r, w2i);
-                Store(y, o + 3 * st, amcR + jR, amcI + jI, w3r, w3i);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Span<T> y, int at, T re, T im, T wr, T wi) where T : IFloatingPointIeee754<T>
-    {
-        y[at] = re * wr - im * wi;
-        y[at + 1] = re * wi + im * wr;
-    }
-
-    /// <summary>(−σ, σ, −σ, σ, …): multiplying Swap(z) by it gives iσ·z; multiplying it by wᵢ gives the signed
-    /// imaginary part of a twiddle conjugated for the inverse.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<T> Rotation<T>(bool inverse) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Span<T> lanes = stackalloc T[Vector256<T>.Count];
-        T sigma = inverse ? -T.One : T.One;
-        for (int i = 0; i < lanes.Length; i++) lanes[i] = i % 2 == 0 ? -sigma : sigma;
-        return Vector256.Create<T>(lanes);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<T> Re, Vector256<T> Im) Broadcast<T>(ReadOnlySpan<T> tw, int index, Vector256<T> rot)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        (Vector256.Create(tw[2 * index]), Vector256.Create(tw[2 * index + 1]) * rot);
-
-    /// <summary>z·w for interleaved z, with w given as (wᵣ, wᵣ, …) and (−wᵢ, wᵢ, …) (sign folded in).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<T> Twiddle<T>(Vector256<T> z, Vector256<T> wr, Vector256<T> wi)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-            return Vector256.MultiplyAddEstimate(Swap(z).As<T, float>(), wi.As<T, float>(), (z * wr).As<T, float>()).As<float, T>();
-        return Vector256.MultiplyAddEstimate(Swap(z).As<T, double>(), wi.As<T, double>(), (z * wr).As<T, double>()).As<double, T>();
-    }
-
-    /// <summary>Swaps the real and imaginary parts of each complex number.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<T> Swap<T>(Vector256<T> v) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-            return Vector256.Shuffle(v.As<T, float>(), Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)).As<float, T>();
-        return Vector256.Shuffle(v.As<T, double>(), Vector256.Create(1L, 0, 3, 2)).As<double, T>();
     }
 }

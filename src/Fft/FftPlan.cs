@@ -52,8 +52,9 @@ public sealed class FftPlan
         Device = device;
         Size = n;
         Log2Size = System.Numerics.BitOperations.Log2((uint)n);
-        Passes = MakePasses(n);
-        TwiddleCount = Passes.Sum(p => p.Radix == 4 ? 3 * p.Span : 0);
+        PassArray = MakePasses(n);
+        Passes = PassArray;
+        TwiddleCount = PassArray.Sum(p => p.Radix == 4 ? 3 * p.Span : 0);
         twiddles = new(() => Array.ConvertAll(ComplexTable(), v => (float)v));
         twiddles64 = new(ComplexTable);
         realTwiddles = new(() => Array.ConvertAll(RealTable(), v => (float)v));
@@ -72,6 +73,8 @@ public sealed class FftPlan
 
     /// <summary>The passes in the order they run: radix 4, then one radix 2 when log2(n) is odd.</summary>
     public IReadOnlyList<FftPass> Passes { get; }
+
+    internal FftPass[] PassArray { get; }
 
     /// <summary>Complex twiddles in the table (3·m per radix-4 pass).</summary>
     public int TwiddleCount { get; }

@@ -97,6 +97,34 @@ public sealed class FourierAccuracyTests
 
     [Theory]
     [InlineData(4)]
+    [InlineData(14)]
+    [InlineData(17)]
+    public void EachCpuScheduleMatchesMathNet(int e)
+    {
+        // The same row through the three CPU schedules: one thread (cache-blocked from 2^14 on), every pass
+        // split over threads, and a batch of rows in groups. The machine's core count picks among them inside
+        // Fourier.Forward, so each is called directly here.
+        int n = 1 << e;
+        var x = RandomData.AsFloat32(RandomData.Uniform(600 + e, 2 * n));
+        var expected = Oracle(x, 1, n, inverse: false);
+        var input = RandomData.ToFloat(x);
+        var plan = FftPlan.For(Device.Cpu, n);
+        var single = new float[2 * n];
+        FftCpu.Row(plan, input, single, new float[2 * n], false);
+        AssertRelative(expected, RandomData.ToDouble(single), Float32Bound, $"one thread n={n}");
+        var parallel = new float[2 * n];
+        FftCpu.RowParallel(plan, input, 0, parallel, 0, new float[2 * n], false, 1f);
+        AssertRelative(expected, RandomData.ToDouble(parallel), Float32Bound, $"split passes n={n}");
+        const int rows = 5;
+        var many = new float[2 * n * rows];
+        for (int r = 0; r < rows; r++) input.CopyTo(many, 2 * n * r);
+        FftCpu.Batch(plan, many, many, rows, false, 1f);
+        for (int r = 0; r < rows; r++)
+            AssertRelative(expected, RandomData.ToDouble(many.AsSpan(2 * n * r, 2 * n).ToArray()), Float32Bound, $"batch in place, row {r}, n={n}");
+    }
+
+    [Theory]
+    [InlineData(4)]
     [InlineData(11)]
     [InlineData(16)]
     public void ParsevalHolds(int e)
