@@ -29,12 +29,12 @@ public class LongConvBenchmarks
     }
 
     [ParamsSource(nameof(Cases))]
-    public Case Run { get; set; }
+    public Case Scenario { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
-        int l = Run.L;
+        int l = Scenario.L;
         var random = new Random(1);
         float[] Data(int n) => Enumerable.Range(0, n).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray();
         u = Tensor.FromArray(Data(B * C * l), Shape.Of(B, C, l), Device.Cpu);
@@ -55,8 +55,8 @@ public class LongConvBenchmarks
     [Benchmark]
     public void ForwardBackward()
     {
-        LongConv.Forward(u, k, d, Run.Method).Dispose();
-        var (du, dk, dd) = LongConv.Backward(u, k, d, dy, Run.Method);
+        LongConv.Forward(u, k, d, Scenario.Method).Dispose();
+        var (du, dk, dd) = LongConv.Backward(u, k, d, dy, Scenario.Method);
         du.Dispose();
         dk.Dispose();
         dd.Dispose();

@@ -22,7 +22,7 @@ internal static partial class FftCpu
     private const int BlockedFrom = 1 << 13;
 
     /// <summary>At most this many complex points per residue class in the blocked passes (n/s0).</summary>
-    private const int BlockRows = 1 << 11;
+    private const int BlockRows = 1 << 13;
 
     /// <summary>Short rows are transformed in groups of about this many points (the q loops run across rows).</summary>
     private const int GroupPoints = 1 << 10;

@@ -38,7 +38,7 @@ public static class LongConv
     /// <summary>From this length on, <see cref="LongConvMethod.Auto"/> uses the FFT; below it, the direct sum. Measured
     /// on the project's 2-core machine for forward + backward at B = 4, C = 64 (bench/RESULTS.md,
     /// LongConvBenchmarks); not measured on a GPU, where the same rule applies.</summary>
-    public const int DirectCrossover = 64;
+    public const int DirectCrossover = 56;
 
     /// <summary>The method <see cref="LongConvMethod.Auto"/> picks for sequences of <paramref name="length"/>.</summary>
     public static LongConvMethod Method(int length) => length < DirectCrossover ? LongConvMethod.Direct : LongConvMethod.Fft;

@@ -15,13 +15,18 @@ public abstract class LongConvTests(DeviceFixture fixture, string device) : Devi
 {
     private const double Bound = 1e-5;
 
-    public static TheoryData<int, LongConvMethod> Cases() => new()
+    public static TheoryData<int, LongConvMethod> Cases()
     {
-        { 1, LongConvMethod.Fft }, { 2, LongConvMethod.Fft }, { 3, LongConvMethod.Fft }, { 100, LongConvMethod.Fft },
-        { 300, LongConvMethod.Fft }, { 1000, LongConvMethod.Fft }, { 4097, LongConvMethod.Fft },
-        { 1, LongConvMethod.Direct }, { 3, LongConvMethod.Direct }, { 100, LongConvMethod.Direct }, { 1000, LongConvMethod.Direct },
-        { 4097, LongConvMethod.Direct }, { 1, LongConvMethod.Auto }, { 100, LongConvMethod.Auto },
-    };
+        var data = new TheoryData<int, LongConvMethod>();
+        foreach (int l in new[] { 1, 2, 3, 100, 300, 1000, 4097 })
+        {
+            data.Add(l, LongConvMethod.Fft);
+            data.Add(l, LongConvMethod.Direct);
+        }
+        data.Add(1, LongConvMethod.Auto);
+        data.Add(LongConv.DirectCrossover, LongConvMethod.Auto);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
