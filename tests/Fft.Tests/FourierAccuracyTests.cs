@@ -98,12 +98,13 @@ public sealed class FourierAccuracyTests
     [Theory]
     [InlineData(4)]
     [InlineData(14)]
+    [InlineData(16)]
     [InlineData(17)]
     public void EachCpuScheduleMatchesMathNet(int e)
     {
         // The same row through the three CPU schedules: one thread (cache-blocked from 2^14 on), every pass
-        // split over threads, and a batch of rows in groups. The machine's core count picks among them inside
-        // Fourier.Forward, so each is called directly here.
+        // split over threads, and a batch of rows in groups, in place (7, 8 and 9 passes: odd and even counts).
+        // The machine's core count picks among them inside Fourier.Forward, so each is called directly here.
         int n = 1 << e;
         var x = RandomData.AsFloat32(RandomData.Uniform(600 + e, 2 * n));
         var expected = Oracle(x, 1, n, inverse: false);
