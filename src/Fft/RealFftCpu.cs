@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace HyenaIL.Fft;
 
@@ -132,18 +133,18 @@ internal static class RealFftCpu
     /// place, for the pairs (k, h − k) with k in [k0, k1) ⊂ [0, h/2].</summary>
     private static void Post<T>(Span<T> s, ReadOnlySpan<T> rtw, int h, int k0, int k1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T half = T.CreateTruncating(0.5);
-        for (int k = k0; k < k1; k++)
+        if (k0 == 0 && k1 > 0)
         {
-            if (k == 0)
-            {
-                T re = s[0], im = s[1];
-                s[0] = re + im;
-                s[1] = T.Zero;
-                s[2 * h] = re - im;
-                s[2 * h + 1] = T.Zero;
-                continue;
-            }
+            T re = s[0], im = s[1];
+            s[0] = re + im;
+            s[1] = T.Zero;
+            s[2 * h] = re - im;
+            s[2 * h + 1] = T.Zero;
+            k0 = 1;
+        }
+        T half = T.CreateTruncating(0.5);
+        for (int k = PostVector(s, rtw, h, k0, k1); k < k1; k++)
+        {
             int j = h - k;
             T zkR = s[2 * k], zkI = s[2 * k + 1], zjR = s[2 * j], zjI = s[2 * j + 1];
             T eR = half * (zkR + zjR), eI = half * (zkI - zjI);   // E = (Z[k] + conj Z[j]) / 2
@@ -157,20 +158,53 @@ internal static class RealFftCpu
         }
     }
 
+    /// <summary><see cref="Post"/> on vectors of V = Vector256&lt;T&gt;.Count/2 pairs at a time, from k0 while the
+    /// k block and the mirrored h − k block stay apart; returns where the scalar loop goes on.</summary>
+    private static int PostVector<T>(Span<T> s, ReadOnlySpan<T> rtw, int h, int k0, int k1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Vector256.IsHardwareAccelerated) return k0;
+        int v = Vector256<T>.Count / 2, k = k0;
+        var conj = FftCpu.Rotation<T>(true);     // (1, −1, …): conj(z) = z·conj; −i·z = Swap(z)·conj
+        var rotate = FftCpu.Rotation<T>(false);  // (−1, 1, …): for a product a·b
+        var half = Vector256.Create(T.CreateTruncating(0.5));
+        for (; k + v <= k1 && 2 * (k + v) <= h - v + 1; k += v)
+        {
+            int j0 = h - k - v + 1; // the mirrored block: h − k − v + 1 … h − k, reversed below
+            var zk = Vector256.Create<T>(s[(2 * k)..]);
+            var zj = Reverse(Vector256.Create<T>(s[(2 * j0)..]));
+            var cj = zj * conj;
+            var e = half * (zk + cj);
+            var o = half * (FftCpu.Swap(zk - cj) * conj);
+            var w = Vector256.Create<T>(rtw[(2 * k)..]);
+            var t = o * FftCpu.DuplicateReal(w) + FftCpu.Swap(o) * (FftCpu.DuplicateImaginary(w) * rotate);
+            (e + t).CopyTo(s[(2 * k)..]);
+            Reverse((e - t) * conj).CopyTo(s[(2 * j0)..]);
+        }
+        return k;
+    }
+
+    /// <summary>The complex numbers of a vector in reverse order.</summary>
+    private static Vector256<T> Reverse<T>(Vector256<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            return Vector256.Shuffle(v.As<T, double>(), Vector256.Create(3L, 2, 1, 0)).As<double, T>();
+        return Vector256.Shuffle(v.As<T, double>(), Vector256.Create(2L, 3, 0, 1)).As<double, T>();
+    }
+
     /// <summary>Builds Z' (h complex, into <paramref name="z"/>) from X (h + 1 complex) for the pairs (k, h − k)
     /// with k in [k0, k1) ⊂ [0, h/2]. <paramref name="spectrum"/> and <paramref name="z"/> must not overlap.</summary>
     private static void Pre<T>(ReadOnlySpan<T> spectrum, Span<T> z, ReadOnlySpan<T> rtw, int h, int k0, int k1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int k = k0; k < k1; k++)
+        if (k0 == 0 && k1 > 0)
         {
-            if (k == 0)
-            {
-                T x0 = spectrum[0], xh = spectrum[2 * h];
-                z[0] = x0 + xh;
-                z[1] = x0 - xh;
-                continue;
-            }
+            T x0 = spectrum[0], xh = spectrum[2 * h];
+            z[0] = x0 + xh;
+            z[1] = x0 - xh;
+            k0 = 1;
+        }
+        for (int k = PreVector(spectrum, z, rtw, h, k0, k1); k < k1; k++)
+        {
             int j = h - k;
             T xkR = spectrum[2 * k], xkI = spectrum[2 * k + 1], xjR = spectrum[2 * j], xjI = spectrum[2 * j + 1];
             T aR = xkR + xjR, aI = xkI - xjI;                     // A = X[k] + conj X[j]
@@ -183,5 +217,29 @@ internal static class RealFftCpu
             z[2 * j] = aR - fR;
             z[2 * j + 1] = fI - aI;
         }
+    }
+
+    /// <summary><see cref="Pre"/> on vectors of pairs, as <see cref="PostVector"/>.</summary>
+    private static int PreVector<T>(ReadOnlySpan<T> spectrum, Span<T> z, ReadOnlySpan<T> rtw, int h, int k0, int k1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Vector256.IsHardwareAccelerated) return k0;
+        int v = Vector256<T>.Count / 2, k = k0;
+        var conj = FftCpu.Rotation<T>(true);     // (1, −1, …): conj, and the sign of a·conj(b)
+        var rotate = FftCpu.Rotation<T>(false);  // (−1, 1, …): i·z = Swap(z)·rotate
+        for (; k + v <= k1 && 2 * (k + v) <= h - v + 1; k += v)
+        {
+            int j0 = h - k - v + 1;
+            var xk = Vector256.Create<T>(spectrum[(2 * k)..]);
+            var cj = Reverse(Vector256.Create<T>(spectrum[(2 * j0)..])) * conj;
+            var a = xk + cj;
+            var b = xk - cj;
+            var w = Vector256.Create<T>(rtw[(2 * k)..]);
+            var c = b * FftCpu.DuplicateReal(w) + FftCpu.Swap(b) * (FftCpu.DuplicateImaginary(w) * conj); // conj(Wᵏ)·b
+            var f = FftCpu.Swap(c) * rotate;
+            (a + f).CopyTo(z[(2 * k)..]);
+            Reverse((a - f) * conj).CopyTo(z[(2 * j0)..]);
+        }
+        return k;
     }
 }
