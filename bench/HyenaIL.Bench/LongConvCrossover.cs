@@ -12,7 +12,7 @@ namespace HyenaIL.Bench;
 /// </summary>
 public static class LongConvCrossover
 {
-    private const int B = 4, C = 64, Rounds = 40;
+    private const int B = 4, C = 64, Rounds = 200;
 
     public static void Run()
     {

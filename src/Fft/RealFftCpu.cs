@@ -16,6 +16,7 @@ namespace HyenaIL.Fft;
 //   A = X[k] + conj X[h−k],   F = i·conj(Wᵏ)·(X[k] − conj X[h−k])
 //   Z'[k] = A + F,   Z'[h−k] = conj(A − F),   Z'[0] = (X[0] + X[h]) + i·(X[0] − X[h])
 // and the inverse complex transform of Z' gives x[2j] + i·x[2j+1] directly.
+// Both are vectorised over pairs: a block of k and the mirrored block of h − k, reversed, side by side.
 
 internal static class RealFftCpu
 {
