@@ -7,7 +7,8 @@ namespace HyenaIL.Fft;
 
 // The CPU complex FFT: the Stockham passes of FftPlan over interleaved (re, im) rows, generic over float and
 // double (butterflies in FftCpuPasses.cs and FftCpuFirstPass.cs).
-// Order of work. Small rows run the passes one after the other over the whole row. Long rows (more than
+// Order of work. Small rows run the passes one after the other over the whole row, the last two fused into one
+// radix-16 step where both are radix 4 (FftCpuFused.cs). Long rows (more than
 // BlockedFrom complex points) are cache-blocked: after pass i0, with stride s0, the elements whose index is
 // ≡ q (mod s0) form s0 independent sub-transforms (every later stride is a multiple of s0, and a butterfly
 // only combines elements of one residue class), so the first i0 passes run over the whole row and the rest run
@@ -86,13 +87,20 @@ internal static partial class FftCpu
     {
         var passes = plan.PassArray;
         var tw = plan.TwiddlesAs<T>();
-        var (src, first, second) = Buffers(x, y, scratch, passes.Length);
         int split = Split(plan);
-        for (int i = 0; i < split; i++)
+        bool fuse = Fuses<T>(plan, split);
+        var (src, first, second) = Buffers(x, y, scratch, fuse ? passes.Length - 1 : passes.Length);
+        for (int i = 0; i < (fuse ? passes.Length - 2 : split); i++)
         {
             var dst = i % 2 == 0 ? first : second;
             PassRows(passes[i], src, dst, tw, inverse, plan.Size, rows);
             src = dst;
+        }
+        if (fuse)
+        {
+            var dst = (passes.Length - 2) % 2 == 0 ? first : second;
+            FusedLastPasses(passes[^2], src, dst, tw, inverse, plan.Size, rows);
+            return;
         }
         if (split == passes.Length) return;
         int s0 = passes[split].Stride;
