@@ -11,7 +11,7 @@ namespace HyenaIL.Bench;
 /// The FftBenchmarks comparison (HyenaIL, FFTW with FFTW_MEASURE, MathNet; batched complex forward, float32, every
 /// core, batch = 2^20/n rows) timed alternately, best of many rounds, so that load from other processes on the
 /// shared machine hits all three alike. Prints a markdown table with GFLOP/s (5·n·log2 n per row).
-/// Run: <c>dotnet run -c Release --project bench/HyenaIL.Bench -- fft-compare</c>.
+/// Run: <c>dotnet run -c Release --project bench -- fft-compare</c>.
 /// </summary>
 public static class FftComparison
 {

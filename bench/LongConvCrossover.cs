@@ -8,7 +8,7 @@ namespace HyenaIL.Bench;
 /// forward + backward at B = 4, C = 64, float32, on the cpu device, for L around the crossover. The two methods
 /// are timed alternately, best of many rounds, so that load from other processes hits both alike (the project's
 /// machine is shared; BenchmarkDotNet's separate runs of each case drift apart under such load).
-/// Run: <c>dotnet run -c Release --project bench/HyenaIL.Bench -- crossover</c>.
+/// Run: <c>dotnet run -c Release --project bench -- crossover</c>.
 /// </summary>
 public static class LongConvCrossover
 {

@@ -93,6 +93,20 @@ public static class SelfTestCases
             t.Keep(du); t.Keep(dk); t.Keep(dD);
             return Ops.Concat([y.Reshape(-1), du.Reshape(-1), dk.Reshape(-1), dD], 0);
         }));
+        int p = large ? 1 << 16 : 512;
+        yield return ("FFT forward and inverse (complex)", d => Out(d, t => Fft.Fourier.Forward(F(t, 1, 3, p, 2)),
+            t => Fft.Fourier.Inverse(F(t, 2, 3, p, 2), Fft.FftScaling.DivideByN), t => Fft.Fourier.Forward(F(t, 3, 2, 8, 2))));
+        yield return ("FFT real forward and inverse", d => Out(d, t => Fft.Fourier.Rfft(F(t, 1, 3, p)),
+            t => Fft.Fourier.Irfft(F(t, 2, 3, p / 2 + 1, 2), Fft.FftScaling.DivideByN)));
+        foreach (var method in new[] { Fft.LongConvMethod.Direct, Fft.LongConvMethod.Fft })
+            yield return ($"LongConv {method} and backward", d => Out(d, t =>
+            {
+                var (u, k, dd) = (F(t, 1, 2, 5, l), F(t, 2, 5, l), F(t, 3, 5));
+                var y = t.Keep(Fft.LongConv.Forward(u, k, dd, method));
+                var (du, dk, dD) = Fft.LongConv.Backward(u, k, dd, F(t, 4, 2, 5, l), method);
+                t.Keep(du); t.Keep(dk); t.Keep(dD);
+                return Ops.Concat([y.Reshape(-1), du.Reshape(-1), dk.Reshape(-1), dD], 0);
+            }));
         yield return ("AdamW and SGD steps", d => Out(d, t =>
         {
             var (p, m, v) = (F(t, 1, n), F(t, 2, n, 0, 0.1), F(t, 3, n, 0, 0.01));

@@ -37,7 +37,7 @@ public static class LongConv
 
     /// <summary>From this length on, <see cref="LongConvMethod.Auto"/> uses the FFT; below it, the direct sum. Measured
     /// on the project's 2-core machine for forward + backward at B = 4, C = 64, float32 (bench/RESULTS.md;
-    /// <c>dotnet run -c Release --project bench/HyenaIL.Bench -- crossover</c>): direct / FFT time 0.93 at L = 48,
+    /// <c>dotnet run -c Release --project bench -- crossover</c>): direct / FFT time 0.93 at L = 48,
     /// 1.15–1.25 at 56. Not measured on a GPU, where the same rule applies.</summary>
     public const int DirectCrossover = 56;
 
