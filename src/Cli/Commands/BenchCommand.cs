@@ -10,7 +10,7 @@ public static class BenchCommand
         var device = new Option<string?>("--device") { Description = $"Device: {DeviceSelector.KnownNames}.", Recursive = true };
         var json = new Option<bool>("--json") { Description = "One JSON object per case.", Recursive = true };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per case (median).", DefaultValueFactory = _ => 5, Recursive = true };
-        var command = new Command("bench", "Measure the Hyena operator against attention, training and generation speed.") { device, json, repeats };
+        var command = new Command("bench", "Measure the Hyena operator against attention, the long convolution, training and generation.") { device, json, repeats };
 
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 1 };
         var width = new Option<int>("--width") { Description = "Width D.", DefaultValueFactory = _ => 256 };
@@ -22,6 +22,15 @@ public static class BenchCommand
         op.SetAction(p => Print(p.GetValue(json), p.GetValue(device), d => OperatorBench.Run(d, p.GetValue(batch), p.GetValue(width), p.GetValue(heads),
             ParseLengths(p.GetValue(lengths)!), p.GetValue(repeats), p.GetValue(limit), p.GetValue(budget) << 20)));
         command.Subcommands.Add(op);
+
+        var convBatch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 4 };
+        var channels = new Option<int>("--channels") { Description = "Channels C.", DefaultValueFactory = _ => 64 };
+        var convLengths = new Option<string>("--lengths") { Description = "Comma-separated lengths.", DefaultValueFactory = _ => "16,32,48,64,96,128,256,1024,4096,16384,65536" };
+        var directMax = new Option<int>("--direct-max") { Description = "Longest L timed with the direct method (it is O(L²)).", DefaultValueFactory = _ => 4096 };
+        var fftconv = new Command("fftconv", "The long convolution by FFT against the direct sum.") { convBatch, channels, convLengths, directMax };
+        fftconv.SetAction(p => Print(p.GetValue(json), p.GetValue(device), d => FftConvBench.Run(d, p.GetValue(convBatch), p.GetValue(channels),
+            ParseLengths(p.GetValue(convLengths)!), p.GetValue(repeats), p.GetValue(directMax))));
+        command.Subcommands.Add(fftconv);
 
         var text = new Option<string?>("--text") { Description = "Text for the byte-level LM (default: random bytes)." };
         var train = new Command("train", "Tokens per second of full training steps.") { text };
