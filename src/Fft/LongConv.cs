@@ -37,9 +37,9 @@ public static class LongConv
 
     /// <summary>From this length on, <see cref="LongConvMethod.Auto"/> uses the FFT; below it, the direct sum. Measured
     /// on the project's 2-core machine for forward + backward at B = 4, C = 64, float32 (bench/RESULTS.md;
-    /// <c>dotnet run -c Release --project bench -- crossover</c>): direct / FFT time 0.93 at L = 48,
-    /// 1.15–1.25 at 56. Not measured on a GPU, where the same rule applies.</summary>
-    public const int DirectCrossover = 56;
+    /// <c>dotnet run -c Release --project bench -- crossover</c>): direct / FFT time 0.67–0.92 at
+    /// L = 32, 0.91–1.20 at 40, 1.23–1.74 at 48. Not measured on a GPU, where the same rule applies.</summary>
+    public const int DirectCrossover = 48;
 
     /// <summary>The method <see cref="LongConvMethod.Auto"/> picks for sequences of <paramref name="length"/>.</summary>
     public static LongConvMethod Method(int length) => length < DirectCrossover ? LongConvMethod.Direct : LongConvMethod.Fft;
