@@ -84,17 +84,21 @@ internal readonly record struct MatmulPlan(
         int batchA = a.SizeBefore(a.Rank - 2), batchB = b.SizeBefore(b.Rank - 2);
         if (b.Rank == 2)
         {
-            var output = a.With(-2, m).With(-1, n);
+            var output = OutputShape(a, m, n);
             return transA
                 ? new MatmulPlan(m, n, ka, true, transB, batchA, m * ka, 0, m * n, output)
                 : new MatmulPlan(m * batchA, n, ka, false, transB, 1, 0, 0, 0, output);
         }
         if (a.Rank == 2)
-            return new MatmulPlan(m, n, ka, transA, transB, batchB, 0, kb * n, m * n, b.With(-2, m).With(-1, n));
+            return new MatmulPlan(m, n, ka, transA, transB, batchB, 0, kb * n, m * n, OutputShape(b, m, n));
         if (!a.AsSpan()[..^2].SequenceEqual(b.AsSpan()[..^2]))
             throw new ShapeException(Fail("the batch dimensions (all but the last two) differ; they must be equal, or one operand 2-D"));
-        return new MatmulPlan(m, n, ka, transA, transB, batchA, m * ka, kb * n, m * n, a.With(-2, m).With(-1, n));
+        return new MatmulPlan(m, n, ka, transA, transB, batchA, m * ka, kb * n, m * n, OutputShape(a, m, n));
     }
+
+    /// <summary>The batch dimensions of <paramref name="batch"/> followed by (m, n), built in one step: replacing one
+    /// dimension at a time could pass through a shape larger than a tensor may be.</summary>
+    private static Shape OutputShape(Shape batch, int m, int n) => new([.. batch.AsSpan()[..^2], m, n]);
 
     private static string Flag(bool x) => x ? "true" : "false";
 }

@@ -247,3 +247,17 @@ public sealed class MatmulCpuTests
     private static Tensor Upload(double[] data, params int[] shape) =>
         Tensor.FromArray(RandomData.ToFloat(data), new Shape(shape), Device.Cpu);
 }
+
+public sealed class MatmulShapeTests
+{
+    [Fact]
+    public void AProductWhoseOperandShapesWouldOverflowOnTheWayStillPlansItsOutput()
+    {
+        // (1, 1, 3, 50000)ᵀ · (1, 1, 3, 2): the output is (1, 1, 50000, 2), but replacing one dimension of a at a time
+        // would pass through (1, 1, 50000, 50000), more elements than a tensor may hold.
+        using var a = Tensor.Zeros(Shape.Of(1, 1, 3, 50000), Device.Cpu);
+        using var b = Tensor.Zeros(Shape.Of(1, 1, 3, 2), Device.Cpu);
+        using var c = Ops.Matmul(a, b, transA: true);
+        Assert.Equal(Shape.Of(1, 1, 50000, 2), c.Shape);
+    }
+}
