@@ -24,6 +24,7 @@ public enum DeviceKind
 public abstract class Device : IDisposable
 {
     private readonly Dictionary<(DType, int), Stack<Storage>> pool = new();
+    private readonly LinkedList<Storage> recency = new(); // pooled buffers, least recently returned first
     private readonly object gate = new();
     private int liveBuffers;
     private long liveBytes;
@@ -91,6 +92,7 @@ public abstract class Device : IDisposable
             foreach (var stack in pool.Values)
                 drop.AddRange(stack);
             pool.Clear();
+            recency.Clear();
             pooledBytes = 0;
         }
         foreach (var s in drop) s.Free();
@@ -105,6 +107,7 @@ public abstract class Device : IDisposable
             if (pool.TryGetValue((dtype, length), out var stack) && stack.Count > 0)
             {
                 s = stack.Pop();
+                recency.Remove(s.PoolNode!);
                 pooledBytes -= s.Bytes;
             }
         }
@@ -119,23 +122,40 @@ public abstract class Device : IDisposable
         return s;
     }
 
+    /// <summary>Takes a buffer back into the pool. Past <see cref="PoolLimitBytes"/>, the buffers returned longest
+    /// ago are freed first: the sizes a training step uses recur every step and stay; one-off sizes age out.</summary>
     internal void Return(Storage s)
     {
-        bool free;
+        var evicted = new List<Storage>();
         lock (gate)
         {
             liveBuffers--;
             liveBytes -= s.Bytes;
-            free = disposed || pooledBytes + s.Bytes > PoolLimitBytes;
-            if (!free)
+            if (disposed || s.Bytes > PoolLimitBytes)
+            {
+                evicted.Add(s);
+            }
+            else
             {
                 if (!pool.TryGetValue((s.DType, s.Length), out var stack))
                     pool[(s.DType, s.Length)] = stack = new Stack<Storage>();
                 stack.Push(s);
+                s.PoolNode = recency.AddLast(s);
                 pooledBytes += s.Bytes;
+                while (pooledBytes > PoolLimitBytes)
+                {
+                    var oldest = recency.First!.Value;
+                    recency.RemoveFirst();
+                    var bucket = pool[(oldest.DType, oldest.Length)];
+                    var kept = bucket.Where(x => !ReferenceEquals(x, oldest)).Reverse().ToArray();
+                    bucket.Clear();
+                    foreach (var x in kept) bucket.Push(x);
+                    pooledBytes -= oldest.Bytes;
+                    evicted.Add(oldest);
+                }
             }
         }
-        if (free) s.Free();
+        foreach (var e in evicted) e.Free();
     }
 
     private protected abstract Storage CreateStorage(DType dtype, int length);

@@ -29,6 +29,9 @@ internal abstract class Storage
 
     public bool IsReleased => Volatile.Read(ref refCount) <= 0;
 
+    /// <summary>This buffer's place in its device's pool order while it is pooled.</summary>
+    internal LinkedListNode<Storage>? PoolNode { get; set; }
+
     internal void Acquire() => Interlocked.Increment(ref refCount);
 
     internal void ResetForRent() => Volatile.Write(ref refCount, 1);

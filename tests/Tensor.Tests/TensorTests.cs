@@ -140,6 +140,32 @@ public sealed class DeviceTests(DeviceFixture fixture)
     }
 
     [Fact]
+    public void ThePoolFreesTheBuffersReturnedLongestAgoFirst()
+    {
+        var cpu = Device.Cpu;
+        long limit = cpu.PoolLimitBytes;
+        cpu.TrimPool();
+        try
+        {
+            cpu.PoolLimitBytes = 1000;
+            Tensor.Zeros(Shape.Of(100), cpu).Dispose();   // a: 400 bytes
+            Tensor.Zeros(Shape.Of(100), cpu).Dispose();   // b: 400 bytes, but a's buffer is reused
+            using (Tensor.Zeros(Shape.Of(100), cpu))
+            using (Tensor.Zeros(Shape.Of(100), cpu)) { } // two of 400 bytes returned
+            Tensor.Zeros(Shape.Of(50), cpu).Dispose();    // c: 200 bytes
+            Assert.Equal(1000, cpu.PooledBytes);
+            Tensor.Zeros(Shape.Of(200), cpu).Dispose();   // d: 800 bytes; both 400-byte buffers (oldest) go
+            Assert.Equal(1000, cpu.PooledBytes);
+            using (Tensor.Zeros(Shape.Of(50), cpu)) Assert.Equal(800, cpu.PooledBytes);   // c was kept
+            using (Tensor.Zeros(Shape.Of(100), cpu)) Assert.Equal(1000, cpu.PooledBytes); // nothing of 400 left
+        }
+        finally
+        {
+            cpu.PoolLimitBytes = limit;
+        }
+    }
+
+    [Fact]
     public void ShapesBroadcastByNumPyRulesAndNameTheMismatch()
     {
         Assert.Equal(Shape.Of(4, 3, 5), Shape.Broadcast("op", Shape.Of(3, 1), Shape.Of(4, 1, 5)));
