@@ -37,9 +37,13 @@ public sealed class Block : Module
     /// <param name="r">the residual stream (B, L, D)</param>
     public Var Forward(Var r) => Recompute && Training ? Fn.Recompute(Body, r) : Body(r);
 
-    private Var Body(Var r)
+    private Var Body(Var r) => Forward(r, Mixer.Forward);
+
+    /// <summary>The block with <paramref name="mixer"/> in the mixer's place: incremental decoding passes the mixer's
+    /// one-position step (<see cref="DecodeState"/>).</summary>
+    internal Var Forward(Var r, Func<Var, Var> mixer)
     {
-        r = Fn.Add(r, Drop1.Forward(Mixer.Forward(Norm1.Forward(r))));
+        r = Fn.Add(r, Drop1.Forward(mixer(Norm1.Forward(r))));
         return Fn.Add(r, Drop2.Forward(Mlp.Forward(Norm2.Forward(r))));
     }
 }

@@ -40,6 +40,9 @@ public sealed class LanguageModel : Module
         return Fn.Matmul(h, Backbone.Embeddings.Words.Weight, transB: true);                      // (B, L, V_pad)
     }
 
+    /// <summary>Starts incremental decoding after <paramref name="prompt"/> (Hyena mixer only): see <see cref="DecodeState"/>.</summary>
+    public DecodeState StartDecoding(IReadOnlyList<int> prompt) => new(this, prompt);
+
     /// <summary>Mean cross-entropy of <paramref name="logits"/> (B, L, V) against int32 targets (B, L);
     /// targets equal to <paramref name="ignoreIndex"/> do not count.</summary>
     public static Var Loss(Var logits, Var targets, int ignoreIndex = -100)

@@ -4,10 +4,11 @@ using HyenaIL.Layers;
 namespace HyenaIL.Training;
 
 /// <summary>
-/// Samples tokens from a language model one at a time: each step runs the model on the context (the last l_max
-/// tokens) and draws the next token from the softmax of the last position's logits divided by the temperature,
-/// restricted to the top k (0: all) and to the real vocabulary (padding rows never drawn). Temperature 0 takes the
-/// argmax. Hyena has no recurrent form in the reference, so every step reruns the whole context: O(L log L) each.
+/// Samples tokens from a language model one at a time, drawing each from the softmax of the logits that predict it
+/// divided by the temperature, restricted to the top k (0: all) and to the real vocabulary (padding rows never
+/// drawn). Temperature 0 takes the argmax. A Hyena model decodes incrementally (<see cref="DecodeState"/>: the
+/// prompt once, then O(D·t) per layer for each new token) until the context reaches l_max; from there, and for the
+/// attention baseline throughout, each step reruns the model on the last l_max tokens.
 /// </summary>
 public static class Generator
 {
@@ -21,30 +22,56 @@ public static class Generator
             if ((uint)t >= (uint)vocab) throw new ArgumentException($"prompt token {t} is outside the model's vocabulary of {vocab}");
         var context = prompt.ToList();
         var rng = new SeededRandom(seed);
+        bool incremental = model.Config.Mixer == MixerKind.Hyena;
+        DecodeState? state = null;
         bool training = model.Training;
         model.Eval();
         try
         {
             for (int i = 0; i < tokens; i++)
             {
-                var window = context.Skip(Math.Max(0, context.Count - lmax)).ToArray();
-                using var ids = Tensor.FromArray(window, Shape.Of(1, window.Length), model.Device);
                 float[] last;
-                using (var graph = new Graph(recordGradients: false))
+                if (incremental)
                 {
-                    var logits = model.Forward(graph.Input(ids));                                 // (1, L, V_pad)
-                    using var row = Ops.Slice(logits.Value, 1, window.Length - 1, 1);
-                    last = row.ToFloatArray();
+                    state ??= model.StartDecoding(Window(context, lmax));
+                    last = state.Logits;
+                }
+                else
+                {
+                    last = LastLogits(model, Window(context, lmax));
                 }
                 int next = Sample(last.AsSpan(0, vocab), temperature, topK, rng);
                 context.Add(next);
                 yield return next;
+                if (state is null || i == tokens - 1) continue;
+                if (state.Position < lmax)
+                {
+                    state.Append(next);
+                }
+                else
+                {
+                    state.Dispose();                 // full: the next step starts again from the last l_max tokens
+                    state = null;
+                }
             }
         }
         finally
         {
+            state?.Dispose();
             model.Train(training);
         }
+    }
+
+    private static int[] Window(List<int> context, int lmax) => context.Skip(Math.Max(0, context.Count - lmax)).ToArray();
+
+    /// <summary>The logits (V_pad) of the last position of a forward pass over <paramref name="window"/>.</summary>
+    private static float[] LastLogits(LanguageModel model, int[] window)
+    {
+        using var ids = Tensor.FromArray(window, Shape.Of(1, window.Length), model.Device);
+        using var graph = new Graph(recordGradients: false);
+        var logits = model.Forward(graph.Input(ids));                                             // (1, L, V_pad)
+        using var row = Ops.Slice(logits.Value, 1, window.Length - 1, 1);
+        return row.ToFloatArray();
     }
 
     /// <summary>Draws an index from softmax(logits / temperature) over the top k logits.</summary>

@@ -38,7 +38,7 @@ public static class BenchCommand
         command.Subcommands.Add(train);
 
         var contexts = new Option<string>("--contexts") { Description = "Comma-separated context lengths.", DefaultValueFactory = _ => "1024,8192" };
-        var tokens = new Option<int>("--tokens") { Description = "Tokens generated per context.", DefaultValueFactory = _ => 16 };
+        var tokens = new Option<int>("--tokens") { Description = "Tokens generated per context.", DefaultValueFactory = _ => 64 };
         var generate = new Command("generate", "Tokens per second of generation.") { contexts, tokens };
         generate.SetAction(p => Print(p.GetValue(json), p.GetValue(device), d => GenerateBench.Run(d, ParseLengths(p.GetValue(contexts)!), p.GetValue(tokens))));
         command.Subcommands.Add(generate);
