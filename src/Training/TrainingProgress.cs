@@ -39,3 +39,11 @@ public sealed record TrainingSummary(
 
 /// <summary>Training stopped because the loss or a gradient became NaN or infinite.</summary>
 public sealed class NonFiniteLossException(string message) : Exception(message);
+
+/// <summary>An <see cref="IProgress{T}"/> that calls <paramref name="report"/> on the training thread, in step order.
+/// (<see cref="Progress{T}"/> posts to the thread pool when there is no synchronisation context, as in a console
+/// program, so its reports can arrive late and out of order.)</summary>
+public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
