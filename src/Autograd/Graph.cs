@@ -6,7 +6,9 @@ namespace HyenaIL.Autograd;
 /// operation makes belongs to the graph of its inputs; disposing the graph frees them all, so the count of live
 /// buffers returns to where it was.
 /// <para>A graph made with <c>recordGradients: false</c> is the no-grad scope for evaluation: operations compute
-/// values only, remember nothing for backward, and <see cref="Backward(Var, Tensor?, bool)"/> is refused.</para>
+/// values only, remember nothing for backward, and <see cref="Backward(Var, Tensor?, bool)"/> is refused. Inside a
+/// recording graph, <see cref="NoGrad"/> opens the same kind of scope for a stretch of the forward pass, and
+/// <see cref="Detach"/> cuts one value off from the gradient.</para>
 /// <para>Order: values are appended as operations make them, and an operation's inputs always exist before its
 /// output, so the order of creation is a topological order; backward walks it in reverse.</para>
 /// </summary>
@@ -14,6 +16,8 @@ public sealed class Graph : IDisposable
 {
     private readonly List<Var> nodes = new();
     private readonly HashSet<Var> retained = new(ReferenceEqualityComparer.Instance);
+    private readonly bool recordGradients;
+    private int noGradDepth;
     private bool backwardDone;
     private bool disposed;
 
@@ -22,12 +26,56 @@ public sealed class Graph : IDisposable
     /// replayed exactly: a trainer passes a seed derived from its run seed and the step number.</param>
     public Graph(bool recordGradients = true, ulong seed = 0)
     {
-        IsRecording = recordGradients;
+        this.recordGradients = recordGradients;
         Seed = seed;
     }
 
-    /// <summary>False in a no-grad graph.</summary>
-    public bool IsRecording { get; }
+    /// <summary>Whether operations recorded now remember how to backpropagate: false in a no-grad graph and inside a
+    /// <see cref="NoGrad"/> scope.</summary>
+    public bool IsRecording => recordGradients && noGradDepth == 0;
+
+    /// <summary>
+    /// A no-grad scope inside this graph: until the returned scope is disposed, operations compute values only
+    /// (as in a graph made with <c>recordGradients: false</c>) and what they make needs no gradient. Scopes nest.
+    /// Values made inside belong to this graph and are freed with it; backward passes by them.
+    /// </summary>
+    public IDisposable NoGrad()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        noGradDepth++;
+        return new NoGradScope(this);
+    }
+
+    private sealed class NoGradScope(Graph graph) : IDisposable
+    {
+        private bool closed;
+
+        public void Dispose()
+        {
+            if (closed) return;
+            closed = true;
+            graph.noGradDepth--;
+        }
+    }
+
+    /// <summary>
+    /// The same value as <paramref name="v"/>, cut off from the gradient: operations on the result compute as usual,
+    /// and no gradient flows back through it to <paramref name="v"/> or to anything <paramref name="v"/> was made
+    /// from. The result belongs to this graph and holds its own reference to the buffer, so freeing
+    /// <paramref name="v"/> does not free it: like any value of the graph, backward frees it unless it is retained
+    /// (<see cref="Retain"/>), and disposing the graph frees it.
+    /// </summary>
+    public Var Detach(Var v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (v.Graph is not null && !ReferenceEquals(v.Graph, this))
+            throw new ArgumentException($"Detach: {v} belongs to another graph");
+        var value = v.Value;
+        var node = new Var(this, "Detach", value.Reshape(value.Shape), [], requiresGrad: false);
+        nodes.Add(node);
+        return node;
+    }
 
     /// <summary>The seed of this forward pass's randomness.</summary>
     public ulong Seed { get; }
@@ -138,8 +186,10 @@ public sealed class Graph : IDisposable
     public void Backward(Var root, Tensor? outputGradient, bool retainGraph = false)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (!IsRecording)
+        if (!recordGradients)
             throw new InvalidOperationException("Backward: this graph was made with recordGradients: false (a no-grad scope)");
+        if (noGradDepth > 0)
+            throw new InvalidOperationException("Backward: called inside a NoGrad() scope of this graph; dispose the scope first");
         if (!ReferenceEquals(root.Graph, this))
             throw new ArgumentException($"Backward: {root} does not belong to this graph");
         if (backwardDone)

@@ -132,6 +132,10 @@ public class Var
         Saved = null;
     }
 
+    /// <summary>This value cut off from the gradient; see <see cref="Graph.Detach(Var)"/>. A leaf detaches to a new leaf
+    /// that shares its tensor and needs no gradient.</summary>
+    public Var Detach() => Graph is null ? new Var(Value, requiresGrad: false) : Graph.Detach(this);
+
     /// <summary>Backward from this scalar value; see <see cref="Graph.Backward(Var, Tensor?, bool)"/>.</summary>
     public void Backward() =>
         (Graph ?? throw new InvalidOperationException("Backward: a leaf has nothing to backpropagate through")).Backward(this);
