@@ -30,7 +30,30 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("found    cpu", r.Out);
         Assert.Contains("auto picks: ", r.Out);
-        Assert.Matches("skipped +cuda", r.Out);
+        bool cuda = DeviceSelector.Discover().Candidates.Any(c => c.Name.StartsWith("cuda:", StringComparison.Ordinal) && c.Usable);
+        Assert.Matches(cuda ? "found +cuda:0" : "skipped +cuda", r.Out);
+        Assert.DoesNotContain("overrides auto", r.Out);
+    }
+
+    [Fact]
+    public void TheEnvironmentVariableReplacesAutoAndAnExplicitDeviceWinsOverIt()
+    {
+        var env = new Dictionary<string, string> { ["HYENAIL_DEVICE"] = "ilgpu-cpu" };
+        var devices = CliHost.Run(dir, env, "devices");
+        Assert.Equal(0, devices.ExitCode);
+        Assert.Contains("HYENAIL_DEVICE=ilgpu-cpu overrides auto", devices.Out);
+
+        string run = Path.Combine(dir, "requested");
+        var requested = CliHost.Run(dir, env, ["train", .. Tiny, "--steps", "1", "--out", run]); // Tiny says --device cpu
+        Assert.True(requested.ExitCode == 0, requested.Err);
+        Assert.Contains("device: cpu (requested)", requested.Out);
+
+        var fromEnv = CliHost.Run(dir, env, "generate", "--checkpoint", Path.Combine(run, "checkpoint.safetensors"), "--prompt", "0 4 =>", "--tokens", "1");
+        Assert.True(fromEnv.ExitCode == 0, fromEnv.Err);
+        Assert.Contains("device: ilgpu-cpu (from HYENAIL_DEVICE)", fromEnv.Out);
+
+        var unknown = CliHost.Run(dir, new Dictionary<string, string> { ["HYENAIL_DEVICE"] = "tpu" }, "generate", "--checkpoint", Path.Combine(run, "checkpoint.safetensors"), "--prompt", "0", "--tokens", "1");
+        AssertOneCleanError(unknown, "unknown device 'tpu'");
     }
 
     [Fact]
