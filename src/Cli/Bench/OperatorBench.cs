@@ -10,15 +10,18 @@ namespace HyenaIL.Cli;
 /// </summary>
 public static class OperatorBench
 {
+    /// <param name="hyena">Time the Hyena operator.</param>
+    /// <param name="attention">Time attention (until the memory budget or the time limit stops it).</param>
     public static IEnumerable<BenchCase> Run(Device device, int batch, int width, int heads, IReadOnlyList<int> lengths,
-        int repeats, double attentionLimitSeconds, long memoryBudget)
+        int repeats, double attentionLimitSeconds, long memoryBudget, bool hyena = true, bool attention = true)
     {
-        bool attention = true;
         string? why = null;
+        bool attentionWanted = attention;
         foreach (int l in lengths)
         {
             var config = new ModelConfig { Width = width, Heads = heads, MaxLength = l, Layers = 1, EmbedDropout = 0, InnerWidth = width };
-            yield return Measure(device, "hyena operator", new HyenaOperator(device, config, 0), batch, width, l, repeats);
+            if (hyena) yield return Measure(device, "hyena operator", new HyenaOperator(device, config, 0), batch, width, l, repeats);
+            if (!attentionWanted) continue;
             if (attention)
             {
                 long need = AttentionBytes(batch, heads, width, l);

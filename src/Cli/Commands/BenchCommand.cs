@@ -18,9 +18,16 @@ public static class BenchCommand
         var lengths = new Option<string>("--lengths") { Description = "Comma-separated sequence lengths.", DefaultValueFactory = _ => "256,512,1024,2048,4096,8192,16384,32768,65536" };
         var limit = new Option<double>("--attention-limit") { Description = "Stop attention after a fwd+bwd slower than this many seconds.", DefaultValueFactory = _ => 900 };
         var budget = new Option<long>("--memory-mib") { Description = "Memory budget for attention activations, MiB.", DefaultValueFactory = _ => 16384 };
-        var op = new Command("operator", "The Hyena operator (order 2) against causal multi-head attention.") { batch, width, heads, lengths, limit, budget };
-        op.SetAction(p => Print(p.GetValue(json), p.GetValue(device), d => OperatorBench.Run(d, p.GetValue(batch), p.GetValue(width), p.GetValue(heads),
-            ParseLengths(p.GetValue(lengths)!), p.GetValue(repeats), p.GetValue(limit), p.GetValue(budget) << 20)));
+        var mixers = new Option<string>("--mixers") { Description = "Which mixers to time: hyena, attention or both.", DefaultValueFactory = _ => "both" };
+        mixers.AcceptOnlyFromAmong("hyena", "attention", "both");
+        var op = new Command("operator", "The Hyena operator (order 2) against causal multi-head attention.") { batch, width, heads, lengths, limit, budget, mixers };
+        op.SetAction(p =>
+        {
+            string which = p.GetValue(mixers)!;
+            return Print(p.GetValue(json), p.GetValue(device), d => OperatorBench.Run(d, p.GetValue(batch), p.GetValue(width), p.GetValue(heads),
+                ParseLengths(p.GetValue(lengths)!), p.GetValue(repeats), p.GetValue(limit), p.GetValue(budget) << 20,
+                hyena: which != "attention", attention: which != "hyena"));
+        });
         command.Subcommands.Add(op);
 
         var convBatch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 4 };
