@@ -6,7 +6,8 @@ namespace HyenaIL.Bench;
 /// <summary>
 /// Elementwise ops on 16M float32 (64 MiB per tensor, far beyond the caches), in GB/s from the bytes each reads
 /// and writes: Add and Mul read two tensors and write one (12 bytes per element), Exp and Gelu read one and write
-/// one (8 bytes), as does the plain single-threaded memory copy (Span.CopyTo) they are measured against. Each op
+/// one (8 bytes), as do the plain memory copies (Span.CopyTo on one thread, and on every core through the same
+/// <see cref="CpuParallel"/> split the ops use) they are measured against. Each op
 /// returns its output to the device's pool when disposed, so the measured loop allocates nothing.
 /// </summary>
 [Config(typeof(Config))]
@@ -57,6 +58,19 @@ public class ElementwiseBenchmarks
     public void Copy()
     {
         if (device is CpuDevice) x.AsSpan<float>().CopyTo(copy.AsSpan<float>());
+        else copy.CopyFrom(x);
+        device.Synchronize();
+    }
+
+    /// <summary>The same copy split over the cores as the ops split their work (on a GPU, the device copy again).</summary>
+    [Benchmark]
+    public void CopyAllCores()
+    {
+        if (device is CpuDevice)
+        {
+            var (source, target) = (x, copy);
+            CpuParallel.For(Length, 1, (start, end) => source.AsSpan<float>()[start..end].CopyTo(target.AsSpan<float>()[start..end]));
+        }
         else copy.CopyFrom(x);
         device.Synchronize();
     }
