@@ -84,6 +84,65 @@ public abstract class HyenaOperatorTests(DeviceFixture fixture, string device) :
         Assert.True(err <= 1e-5, $"order {order}: operator vs materialised matrices, max relative error {err:E2} > 1e-5");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheForwardPassUsesTheLoadedDeltasTAndZNotTheConfigs(bool trainPositional)
+    {
+        // A checkpoint whose Δ, t and z are not what the config builds: Δ of both signs (the window takes |Δ|), t
+        // quadratic instead of linear, z moved away from its formula (a trained z; a frozen buffer for the false case).
+        var config = Small(2) with { TrainPositional = trainPositional };
+        const int length = 13;
+        int lmax = config.MaxLength, e = config.PositionalDims;
+        var deltas = Enumerable.Range(0, config.Width).Select(c => (c % 2 == 0 ? 1.0 : -1.0) * (0.7 + 1.9 * c)).ToArray();
+        var t = Enumerable.Range(0, lmax).Select(n => 0.05 + 1.7 * Math.Pow(n / (lmax - 1.0), 2)).ToArray();
+        var u = RandomData.AsFloat32(RandomData.Normal(6, 2 * length * config.Width));
+        string path = Path.Combine(Path.GetTempPath(), $"hyenail-buffers-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            double[] asConfigured;
+            using (var source = new Holder(Cpu, config, 7))
+            {
+                // Unit-scale projections and a last filter layer large enough that the kernel, not only D, shapes the
+                // output; the Sin layers keep GPT-2's 0.02, where they do not amplify float32 rounding.
+                foreach (var (name, p) in source.NamedParameters())
+                    if (name.EndsWith("_proj.weight", StringComparison.Ordinal) || name.EndsWith("implicit_filter.6.weight", StringComparison.Ordinal))
+                        Init.Normal(0.4).Apply(p.Value, 31 + (ulong)name.Length);
+                asConfigured = new HyenaReference(source, "op.", config).Forward(u, 2, length);
+                var z = source.StateEntries().Single(x => x.Name == "op.filter_fn.pos_emb.z").Tensor.ToDoubleArray();
+                for (int i = 0; i < z.Length; i++) z[i] += 0.3 * Math.Sin(1.7 * (i / e) + i % e);
+                using var dT = Tensor.FromArray(RandomData.ToFloat(deltas), Shape.Of(1, 1, config.Width), Cpu);
+                using var tT = Tensor.FromArray(RandomData.ToFloat(t), Shape.Of(1, lmax, 1), Cpu);
+                using var zT = Tensor.FromArray(RandomData.ToFloat(z), Shape.Of(1, lmax, e), Cpu);
+                var entries = source.StateEntries().Select(x => (x.Name, x.Name switch
+                {
+                    "op.filter_fn.modulation.deltas" => dT,
+                    "op.filter_fn.pos_emb.t" => tT,
+                    "op.filter_fn.pos_emb.z" => zT,
+                    _ => x.Tensor,
+                })).ToList();
+                SafeTensors.Write(path, entries, new Dictionary<string, string>());
+            }
+            using var loaded = new Holder(Device, config, 8);   // every tensor is replaced by the load
+            Checkpoint.LoadInto(loaded, Checkpoint.Read(path));
+            Assert.Equal(RandomData.AsFloat32(deltas), loaded.Op.Filter.Modulation.Deltas.Value.ToDoubleArray());
+            Assert.Equal(RandomData.AsFloat32(t), loaded.Op.Filter.PosEmb.T.Value.ToDoubleArray());
+            var expected = new HyenaReference(loaded, "op.", config).Forward(u, 2, length);   // reads the loaded buffers
+            using var input = Upload(u, 2, length, config.Width);
+            using var graph = new Graph(recordGradients: false);
+            var y = loaded.Op.Forward(graph.Input(input)).Value.ToDoubleArray();
+            double err = MaxRelative(expected, y);
+            Assert.True(err <= 1e-5, $"forward with the loaded Δ, t, z vs a float64 computation with them: max relative error {err:E2} > 1e-5");
+            double moved = MaxRelative(expected, asConfigured);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{DeviceName}: error {err:E2}; the changed buffers moved the output by {moved:E2}");
+            Assert.True(moved > 1e-2, $"the changed Δ, t, z moved the reference output by only {moved:E2}: the test would not notice them ignored");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void ASequenceLongerThanLMaxIsRefusedWithTheLimit()
     {

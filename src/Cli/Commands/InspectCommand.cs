@@ -27,6 +27,8 @@ public static class InspectCommand
             model.Eval();
             Console.WriteLine($"checkpoint: {Path.GetFullPath(path)}");
             Console.WriteLine($"config: {model.Config.ToJson()}");
+            if (!Checkpoint.Read(path).Metadata.ContainsKey(Checkpoint.ConfigKey))
+                Console.WriteLine($"config inferred from the tensor names and shapes (no HyenaIL config in the file): {ArchitectureInference.Assumptions}");
             Console.WriteLine($"trained parameters: {model.ParameterCount():N0}");
             Console.Write(model.Describe());
             if (p.GetValue(filters) is { } csv) WriteFilters(model, csv, p.GetValue(length) ?? Math.Min(model.Config.MaxLength, 1024));

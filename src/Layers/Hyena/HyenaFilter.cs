@@ -17,8 +17,7 @@ public sealed class HyenaFilter : Module
         int channels = Width * Convolutions;
         PosEmb = Child("pos_emb", new PositionalEmbedding(device, config.PositionalDims, config.MaxLength, config.TrainPositional));
         Mlp = Child("implicit_filter", new ImplicitFilterMlp(device, config.PositionalDims, config.FilterWidth, channels, config.SinFrequency, config.FilterInnerLayers));
-        var (_, t) = PositionalEmbedding.Features(config.PositionalDims, config.MaxLength);
-        Modulation = Child("modulation", new ExponentialModulation(device, channels, t, config.FastDecay, config.SlowDecay,
+        Modulation = Child("modulation", new ExponentialModulation(device, channels, config.FastDecay, config.SlowDecay,
             config.DecayTarget, config.ModulationShift, config.Modulate));
         Bias = Param("bias", Shape.Of(channels), Init.Normal(1.0));                                          // (C)
     }
@@ -37,14 +36,15 @@ public sealed class HyenaFilter : Module
     /// <summary>The skip terms D of all convolutions, (D·(N−1)).</summary>
     public Parameter Bias { get; }
 
-    /// <summary>The filter h (L, C) evaluated at the first <paramref name="length"/> positions.</summary>
+    /// <summary>The filter h (L, C) evaluated at the first <paramref name="length"/> positions, from the stored z, t and
+    /// Δ (a loaded checkpoint's, not the config's).</summary>
     public Var Evaluate(Graph graph, int length)
     {
         var z = PosEmb.Z is { } trained ? graph.Attach(trained) : graph.Input(PosEmb.ZBuffer!.Value);                       // (1, l_max, E)
         var rows = Fn.Reshape(Fn.Slice(z, 1, 0, length), length, PosEmb.EmbDim);                            // (L, E)
         var h = Mlp.Forward(rows);                                                                           // (L, C)
         if (Modulation.Modulate)
-            h = Fn.Mul(h, graph.Own(Modulation.Window(length)));                                             // (L, C)
+            h = Fn.Mul(h, graph.Own(Modulation.Window(PosEmb.T.Value, length)));                             // (L, C)
         return h;
     }
 

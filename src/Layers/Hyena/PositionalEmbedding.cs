@@ -5,8 +5,10 @@ namespace HyenaIL.Layers;
 /// t_n = n/(l_max − 1); ω_n = 2πn/l_max; f = linspace(1e−4, K − 1, K), K = (E − 1)/2;
 /// z_n = [t_n, cos(f_0 ω_n) … cos(f_{K−1} ω_n), −sin(f_0 ω_n) … −sin(f_{K−1} ω_n)].
 /// z (1, l_max, E) is trained in its own optimizer group, or a frozen buffer when the positional learning rate
-/// is 0 (the synthetic configs); t (1, l_max, 1) is always a buffer. Computed in float64 and rounded once, so
-/// values may differ from PyTorch's float32 evaluation by an ulp.
+/// is 0 (the synthetic configs); t (1, l_max, 1) is always a buffer, and it is t, not z's column 0 (which training may
+/// move, reference §6.10), that the decay window reads. Computed in float64 and rounded once, so values may differ
+/// from PyTorch's float32 evaluation by an ulp; a loaded checkpoint's z and t replace them and are what the forward
+/// pass uses.
 /// </summary>
 public sealed class PositionalEmbedding : Module
 {
