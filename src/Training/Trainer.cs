@@ -70,7 +70,9 @@ public sealed class Trainer : IDisposable
             if (!double.IsFinite(loss) || !double.IsFinite(norm))
             {
                 string what = !double.IsFinite(loss) ? $"loss {loss}" : $"gradient norm {norm}";
-                string message = $"non-finite {what} at step {Step + 1}: {Diagnose()}; the last good checkpoint is kept";
+                string kept = run is null ? "" : File.Exists(Path.Combine(run.Path, CheckpointFileName))
+                    ? "; the last good checkpoint is kept" : "; no checkpoint was written yet";
+                string message = $"non-finite {what} at step {Step + 1}: {Diagnose()}{kept}";
                 return Finish(StopReason.NonFiniteLoss, clock, startStep, tokens, lastLoss, eval, message);
             }
             Step++;

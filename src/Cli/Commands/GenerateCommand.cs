@@ -21,31 +21,32 @@ public static class GenerateCommand
         var command = new Command("generate", "Continue a prompt with a trained model.") { checkpoint, prompt, tokens, temperature, topK, seed, device };
         command.SetAction(p =>
         {
+            int count = p.GetValue(tokens), k = p.GetValue(topK);
+            double t = p.GetValue(temperature);
+            if (count < 0) throw new ArgumentException($"--tokens must be at least 0, got {count}");
+            if (t < 0 || !double.IsFinite(t)) throw new ArgumentException($"--temperature must be a number of at least 0 (0: greedy), got {t}");
+            if (k < 0) throw new ArgumentException($"--top-k must be at least 0 (0: all tokens), got {k}");
             using var dev = Devices.Open(p.GetValue(device));
-            string path = p.GetValue(checkpoint)!;
-            using var model = Checkpoint.LoadModel(path, dev);
-            var recall = RecallVocabulary(path);
-            var ids = recall is null ? Encoding.UTF8.GetBytes(p.GetValue(prompt)!).Select(b => (int)b).ToList() : Parse(p.GetValue(prompt)!, recall);
-            var output = Generator.Generate(model, ids, p.GetValue(tokens), p.GetValue(temperature), p.GetValue(topK), p.GetValue(seed));
-            if (recall is null)
-            {
-                var bytes = new List<byte>();
-                foreach (var t in output) bytes.Add((byte)t);
-                Console.Write(p.GetValue(prompt));
-                Console.WriteLine(Encoding.UTF8.GetString(bytes.ToArray()));
-            }
-            else Console.WriteLine(p.GetValue(prompt) + " " + string.Join(' ', output.Select(t => recall[t])));
+            string path = p.GetValue(checkpoint)!, text = p.GetValue(prompt)!;
+            var file = Checkpoint.Read(path);
+            using var model = new LanguageModel(Checkpoint.ConfigOf(file), dev, 0);
+            Checkpoint.LoadInto(model, file);
+            var recall = Tasks.RecallTokens(file);
+            int vocab = model.Config.Vocab;
+            if (recall is null && vocab < 256)
+                throw new ArgumentException($"checkpoint {path} stores no associative-recall task, so the prompt is read as UTF-8 bytes, which needs a vocabulary of 256; the model's is {vocab}");
+            var ids = recall is null ? Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToList() : Parse(text, recall);
+            var output = Generator.Generate(model, ids, count, t, k, p.GetValue(seed)).ToList();
+            int limit = recall?.Length ?? 256;
+            if (output.FirstOrDefault(id => id >= limit, -1) is var bad and >= 0)
+                throw new ArgumentException(recall is null
+                    ? $"the model generated token id {bad}, which is not a byte: generate writes byte-level text, and this model's vocabulary is {vocab}"
+                    : $"the model generated token id {bad}, which its task's {recall.Length} tokens ({string.Join(' ', recall)}) do not include: the model's vocabulary of {vocab} is larger than its task's");
+            if (recall is null) Console.WriteLine(text + Encoding.UTF8.GetString(output.Select(id => (byte)id).ToArray()));
+            else Console.WriteLine(text + " " + string.Join(' ', output.Select(id => recall[id])));
             return 0;
         });
         return command;
-    }
-
-    private static string[]? RecallVocabulary(string path)
-    {
-        var file = Checkpoint.Read(path);
-        if (!file.Metadata.ContainsKey(Trainer.StateKey)) return null;
-        var state = Tasks.StateOf(path);
-        return state.TaskSetting("task") == "assoc-recall" ? ((AssociativeRecall)Tasks.FromState(state)).Tokens : null;
     }
 
     private static List<int> Parse(string prompt, string[] vocabulary)

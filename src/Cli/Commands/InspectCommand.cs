@@ -22,6 +22,13 @@ public static class InspectCommand
         var command = new Command("inspect", "Show a checkpoint's config and parameters; export filters and matrices.") { checkpoint, filters, length, matrix, layer, channel, input };
         command.SetAction(p =>
         {
+            foreach (var (option, needs, given) in new (Option Option, string Needs, bool Given)[]
+                     {
+                         (length, "--filters", p.GetValue(filters) is not null),
+                         (layer, "--matrix", p.GetValue(matrix) is not null), (channel, "--matrix", p.GetValue(matrix) is not null), (input, "--matrix", p.GetValue(matrix) is not null),
+                     })
+                if (!given && p.GetResult(option) is { Implicit: false })
+                    throw new ArgumentException($"{option.Name} is for {needs}, which was not given");
             string path = p.GetValue(checkpoint)!;
             using var model = Checkpoint.LoadModel(path, Device.Cpu);
             model.Eval();
@@ -82,18 +89,18 @@ public static class InspectCommand
 
     private static int[] Encode(string path, LanguageModel model, string input)
     {
-        var file = Checkpoint.Read(path);
-        if (file.Metadata.ContainsKey(Training.Trainer.StateKey) && Tasks.StateOf(path).TaskSetting("task") == "assoc-recall")
-        {
-            var vocab = ((Training.AssociativeRecall)Tasks.FromState(Tasks.StateOf(path))).Tokens;
-            return input.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => Array.IndexOf(vocab, w) is var id and >= 0 ? id
-                : throw new ArgumentException($"--input token '{w}' is not in the task's vocabulary")).ToArray();
-        }
-        var bytes = Encoding.UTF8.GetBytes(input).Select(b => (int)b).ToArray();
-        if (bytes.Length == 0 || bytes.Length > Math.Min(model.Config.MaxLength, HyenaMaterialize.MaxLength))
-            throw new ArgumentException($"--input must have 1 to {Math.Min(model.Config.MaxLength, HyenaMaterialize.MaxLength)} tokens, got {bytes.Length}");
-        if (bytes.Any(b => b >= model.Config.Vocab)) throw new ArgumentException("--input has bytes outside the model's vocabulary");
-        return bytes;
+        var recall = Tasks.RecallTokens(Checkpoint.Read(path));
+        int[] ids = recall is not null
+            ? input.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => Array.IndexOf(recall, w) is var id and >= 0 ? id
+                : throw new ArgumentException($"--input token '{w}' is not in the task's vocabulary ({string.Join(' ', recall)})")).ToArray()
+            : Encoding.UTF8.GetBytes(input).Select(b => (int)b).ToArray();
+        int max = Math.Min(model.Config.MaxLength, HyenaMaterialize.MaxLength);
+        string unit = recall is null ? "bytes" : "tokens";
+        if (ids.Length == 0 || ids.Length > max)
+            throw new ArgumentException($"--input must have 1 to {max} {unit} (the model's l_max is {model.Config.MaxLength}), got {ids.Length}");
+        if (ids.FirstOrDefault(id => id >= model.Config.Vocab, -1) is var bad and >= 0)
+            throw new ArgumentException($"--input {(recall is null ? "byte" : "token id")} {bad} is outside the model's vocabulary of {model.Config.Vocab}");
+        return ids;
     }
 
     private static void WriteAtomically(string path, string text)

@@ -41,7 +41,8 @@ public static class TrainCommand
         using var device = Devices.Open(s.Device);
         string outDir = s.Resume ?? s.Out ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
         using var trainer = s.Resume is not null ? Resume(s, device) : Fresh(s, device, outDir);
-        Console.WriteLine($"task: {trainer.Task.Description}");
+        Console.WriteLine($"task: {trainer.Task.Description}" +
+                          (trainer.Task is ByteText { MaxEvalWindows: > 0 and var w } ? $"; evaluations score at most {w} held-out windows" : ""));
         var c = trainer.Model.Config;
         Console.WriteLine($"model: {(c.Mixer == MixerKind.Hyena ? $"Hyena order {c.Order}" : $"Transformer, {c.Heads} heads")}, width {c.Width}, " +
                           $"{c.Layers} layers, {trainer.Model.ParameterCount():N0} trained parameters");
@@ -73,22 +74,19 @@ public static class TrainCommand
     {
         if (File.Exists(Path.Combine(outDir, Trainer.CheckpointFileName)))
             throw new ArgumentException($"{outDir} already holds a run; continue it with --resume {outDir}, or choose another --out");
+        CheckpointFile? init = s.InitFrom is null ? null : Checkpoint.Read(s.InitFrom);
+        var initConfig = init is null ? null : Checkpoint.ConfigOf(init) with { RecomputeBlocks = s.Recompute };
+        if (initConfig is null) TrainRules.CheckFresh(s, s.Model == "transformer" ? MixerKind.Attention : MixerKind.Hyena);
+        else TrainRules.CheckInitFrom(s, initConfig);
         var task = Tasks.Create(s.Task, s.Text, s.Vocab, s.SequenceLength, s.TrainExamples, s.Seed);
-        ModelConfig config;
-        LanguageModel model;
-        if (s.InitFrom is not null)
-        {
-            model = Checkpoint.LoadModel(s.InitFrom, device);
-            config = model.Config;
-            Console.WriteLine($"initialised from {s.InitFrom}");
-        }
-        else
-        {
-            config = s.ModelConfig(task);
-            model = new LanguageModel(config, device, s.Seed);
-        }
+        var model = new LanguageModel(initConfig ?? s.ModelConfig(task), device, s.Seed);
         try
         {
+            if (init is not null)
+            {
+                Checkpoint.LoadInto(model, init);
+                Console.WriteLine($"initialised from {s.InitFrom}");
+            }
             return new Trainer(model, task, s.TrainingOptions(), outDir);
         }
         catch
@@ -102,18 +100,30 @@ public static class TrainCommand
     {
         string path = Path.Combine(s.Resume!, Trainer.CheckpointFileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"--resume {s.Resume}: no {Trainer.CheckpointFileName} there", path);
-        var state = Tasks.StateOf(path);
-        var task = Tasks.FromState(state);
-        Console.WriteLine($"resuming {s.Resume} at step {state.Step}");
-        return Trainer.Resume(path, task, device, s.Resume, o => s.StepsGiven ? o with { Steps = s.Steps } : o);
+        var file = Checkpoint.Read(path);
+        var state = Tasks.StateOf(file);
+        TrainRules.CheckResume(s, state, Checkpoint.ConfigOf(file));
+        var task = Tasks.FromState(new StoredTask(path, state), Tasks.TrainEvalWindows);
+        var o = state.Options;
+        string extended = s.IsGiven("--steps") && s.Steps != o.Steps
+            ? $"; training to step {s.Steps} instead of {o.Steps}, so the cosine schedule now decays over {s.Steps} steps"
+            : "";
+        Console.WriteLine($"resuming {s.Resume} at step {state.Step} of {o.Steps}{extended}");
+        return Trainer.Resume(path, task, device, s.Resume, stored => stored with
+        {
+            Steps = s.IsGiven("--steps") ? s.Steps : stored.Steps,
+            EvalEvery = s.IsGiven("--eval-every") ? s.EvalEvery : stored.EvalEvery,
+            CheckpointEvery = s.IsGiven("--checkpoint-every") ? s.CheckpointEvery : stored.CheckpointEvery,
+        });
     }
 
     private static int Report(TrainingSummary summary, string outDir)
     {
         string eval = summary.FinalEval is { } e ? $"held-out loss {e.Loss:F4}, accuracy {e.Accuracy:P2}" : "no evaluation";
-        Console.WriteLine($"{summary.Reason.ToString().ToLowerInvariant()} after {summary.Steps} steps in {summary.Elapsed.TotalSeconds:F1} s " +
-                          $"({summary.TokensPerSecond:N0} tokens/s): {eval}");
-        Console.WriteLine($"checkpoint: {Path.GetFullPath(Path.Combine(outDir, Trainer.CheckpointFileName))}");
+        string reason = summary.Reason == StopReason.NonFiniteLoss ? "stopped (non-finite loss)" : summary.Reason.ToString().ToLowerInvariant();
+        Console.WriteLine($"{reason} after {summary.Steps} steps in {summary.Elapsed.TotalSeconds:F1} s ({summary.TokensPerSecond:N0} tokens/s): {eval}");
+        string checkpoint = Path.GetFullPath(Path.Combine(outDir, Trainer.CheckpointFileName));
+        if (File.Exists(checkpoint)) Console.WriteLine($"checkpoint: {checkpoint}");
         if (summary.Reason == StopReason.NonFiniteLoss)
         {
             Console.Error.WriteLine($"hyena: {summary.Message}");

@@ -19,7 +19,6 @@ public sealed record TrainSettings
     public int Layers { get; init; }
     public int Heads { get; init; }
     public int Steps { get; init; }
-    public bool StepsGiven { get; init; }
     public int BatchSize { get; init; }
     public int Accumulate { get; init; }
     public double LearningRate { get; init; }
@@ -34,6 +33,12 @@ public sealed record TrainSettings
     public string? Resume { get; init; }
     public string? InitFrom { get; init; }
     public bool Recompute { get; init; }
+
+    /// <summary>The options given on the command line (by name, e.g. "--lr"); an option left at its default is not
+    /// in it.</summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+
+    public bool IsGiven(string option) => Given.Contains(option);
 
     public ModelConfig ModelConfig(ITask task)
     {
@@ -62,7 +67,7 @@ public sealed record TrainSettings
 public sealed class TrainOptions
 {
     private readonly Option<string> task = new Option<string>("--task") { Description = "assoc-recall or text", DefaultValueFactory = _ => "assoc-recall" }.AcceptOnly("assoc-recall", "text");
-    private readonly Option<string?> text = new("--text") { Description = "Train a byte-level LM on this file (implies --task text)." };
+    private readonly Option<string?> text = new("--text") { Description = "Train a byte-level LM on this file (implies --task text; evaluations during training score at most 256 held-out windows)." };
     private readonly Option<int> vocab = new("--vocab") { Description = "Associative recall: vocabulary, counting the two special tokens.", DefaultValueFactory = _ => R.Vocab };
     private readonly Option<int> seqLen = new("--seq-len") { Description = "Sequence length L the model sees.", DefaultValueFactory = _ => R.SequenceLength };
     private readonly Option<int> trainExamples = new("--train-examples") { Description = "Associative recall: a fixed training set of N examples (0: fresh examples every step).", DefaultValueFactory = _ => 0 };
@@ -87,10 +92,11 @@ public sealed class TrainOptions
     private readonly Option<string?> initFrom = new("--init-from") { Description = "Start from this safetensors checkpoint's weights (HyenaIL's or the reference's names)." };
     private readonly Option<bool> recompute = new("--recompute") { Description = "Recompute block activations in backward: less memory for long sequences, one more forward pass." };
 
+    private Option[] All => [task, text, vocab, seqLen, trainExamples, model, order, width, layers, heads, steps, batch, accumulate, lr, optimizer, warmup, clip, evalEvery, checkpointEvery, seed, device, output, resume, initFrom, recompute];
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { task, text, vocab, seqLen, trainExamples, model, order, width, layers, heads, steps, batch, accumulate, lr, optimizer, warmup, clip, evalEvery, checkpointEvery, seed, device, output, resume, initFrom, recompute })
-            command.Options.Add(option);
+        foreach (var option in All) command.Options.Add(option);
     }
 
     public TrainSettings Read(ParseResult p)
@@ -98,10 +104,11 @@ public sealed class TrainOptions
         string? textFile = p.GetValue(text);
         return new TrainSettings
         {
-            Task = textFile is not null ? "text" : p.GetValue(task)!,
+            Given = All.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(StringComparer.Ordinal),
+            Task = textFile is not null && p.GetResult(task) is not { Implicit: false } ? "text" : p.GetValue(task)!,
             Text = textFile, Vocab = p.GetValue(vocab), SequenceLength = p.GetValue(seqLen), TrainExamples = p.GetValue(trainExamples),
             Model = p.GetValue(model)!, Order = p.GetValue(order), Width = p.GetValue(width), Layers = p.GetValue(layers), Heads = p.GetValue(heads),
-            Steps = p.GetValue(steps), StepsGiven = p.GetResult(steps) is { Implicit: false }, BatchSize = p.GetValue(batch),
+            Steps = p.GetValue(steps), BatchSize = p.GetValue(batch),
             Accumulate = p.GetValue(accumulate), LearningRate = p.GetValue(lr), Optimizer = p.GetValue(optimizer)!, Warmup = p.GetValue(warmup),
             Clip = p.GetValue(clip), EvalEvery = p.GetValue(evalEvery), CheckpointEvery = p.GetValue(checkpointEvery), Seed = p.GetValue(seed),
             Device = p.GetValue(device), Out = p.GetValue(output), Resume = p.GetValue(resume), InitFrom = p.GetValue(initFrom),
@@ -112,7 +119,7 @@ public sealed class TrainOptions
 
 internal static class OptionExtensions
 {
-    public static Option<string> AcceptOnly(this Option<string> option, params string[] values)
+    public static Option<T> AcceptOnly<T>(this Option<T> option, params string[] values)
     {
         option.AcceptOnlyFromAmong(values);
         return option;
