@@ -23,7 +23,8 @@ public static class EvalCommand
             bool asJson = p.GetValue(json);
             using var dev = asJson ? Device.Open(DeviceSelector.Resolve(p.GetValue(device)).Name) : Devices.Open(p.GetValue(device));
             string path = p.GetValue(checkpoint)!;
-            using var model = Checkpoint.LoadModel(path, dev);
+            using var model = Checkpoint.LoadModel(path, dev, out var load);
+            if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{path}: {note}");
             model.Eval();
             var (batches, what, isText) = Batches(path, model, p.GetValue(text), p.GetValue(seqLen), p.GetValue(batch));
             var r = Metrics.Evaluate(model, batches);

@@ -23,7 +23,8 @@ public static class GenerateCommand
         {
             using var dev = Devices.Open(p.GetValue(device));
             string path = p.GetValue(checkpoint)!;
-            using var model = Checkpoint.LoadModel(path, dev);
+            using var model = Checkpoint.LoadModel(path, dev, out var load);
+            if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{path}: {note}");
             var recall = RecallVocabulary(path);
             var ids = recall is null ? Encoding.UTF8.GetBytes(p.GetValue(prompt)!).Select(b => (int)b).ToList() : Parse(p.GetValue(prompt)!, recall);
             var output = Generator.Generate(model, ids, p.GetValue(tokens), p.GetValue(temperature), p.GetValue(topK), p.GetValue(seed));

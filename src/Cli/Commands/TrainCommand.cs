@@ -78,7 +78,8 @@ public static class TrainCommand
         LanguageModel model;
         if (s.InitFrom is not null)
         {
-            model = Checkpoint.LoadModel(s.InitFrom, device);
+            model = Checkpoint.LoadModel(s.InitFrom, device, out var load);
+            if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{s.InitFrom}: {note}");
             config = model.Config;
             Console.WriteLine($"initialised from {s.InitFrom}");
         }
