@@ -68,7 +68,10 @@ public sealed record ModelConfig
 
     public bool Modulate { get; init; } = true;
 
-    /// <summary>Whether the positional features z are trained (the reference freezes them when lr_pos_emb = 0).</summary>
+    /// <summary>Whether the positional features z are a trained parameter (group Positional, weight decay 0) or a
+    /// frozen buffer: the reference's lr_pos_emb ≠ 0 (reference/hyena.md §2.1). This is the one switch; an explicit
+    /// <see cref="OptimizerSettings.PositionalLearningRate"/> must agree with it (0 exactly when false), and the
+    /// optimizers refuse one that does not.</summary>
     public bool TrainPositional { get; init; } = true;
 
     /// <summary>Attention heads (the Transformer baseline only); D must divide by it.</summary>

@@ -74,6 +74,22 @@ public abstract class Module : IDisposable
 
     public IReadOnlyList<Parameter> Parameters() => NamedParameters().Select(e => e.Parameter).ToList();
 
+    /// <summary>This module and every module under it, each once (a shared child is listed once), depth first.</summary>
+    public IReadOnlyList<Module> Modules()
+    {
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        var list = new List<Module>();
+        void Visit(Module m)
+        {
+            if (!seen.Add(m)) return;
+            list.Add(m);
+            foreach (var (_, item) in m.entries)
+                if ((item is AliasEntry a ? a.Target : item) is Module child) Visit(child);
+        }
+        Visit(this);
+        return list;
+    }
+
     /// <summary>Every saved tensor under every name it has: parameters (aliases included) and buffers.</summary>
     public IReadOnlyList<(string Name, Tensor Tensor)> StateEntries() =>
         Walk("").Select(e => (e.Name, TensorOf(e.Item))).ToList();

@@ -31,8 +31,8 @@ public sealed class Trainer : IDisposable
         if (task.SequenceLength > model.Config.MaxLength)
             throw new ArgumentException($"the task's sequences have length {task.SequenceLength} but the model takes at most {model.Config.MaxLength} (l_max)");
         optimizer = options.Optimizer == OptimizerKind.AdamW
-            ? new AdamW(model.NamedParameters(), options.Optimization)
-            : new Sgd(model.NamedParameters(), options.Optimization);
+            ? new AdamW(model, options.Optimization)
+            : new Sgd(model, options.Optimization);
         schedule = new WarmupCosine(Math.Min(options.WarmupSteps, options.Steps), options.Steps, options.MinRateFactor);
         run = runDirectory is null ? null : new RunDirectory(runDirectory);
     }

@@ -38,6 +38,19 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void APositionalRateThatDisagreesWithTheModelIsRefusedBeforeAnyStep()
+    {
+        // The reference's rule: z is frozen exactly when lr_pos_emb is 0 (ModelConfig.TrainPositional decides).
+        var task = new AssociativeRecall(6, 16, 0, 20, 11);
+        using var frozen = new LanguageModel(Small(task), Device.Cpu, 1);
+        var withRate = Options(5) with { Optimization = new OptimizerSettings { LearningRate = 3e-3, PositionalLearningRate = 1e-5 } };
+        Assert.Contains("TrainPositional = true", Assert.Throws<ArgumentException>(() => new Trainer(frozen, task, withRate)).Message);
+        using var trained = new LanguageModel(Small(task) with { TrainPositional = true }, Device.Cpu, 1);
+        var zero = Options(5) with { Optimization = new OptimizerSettings { LearningRate = 3e-3, PositionalLearningRate = 0 } };
+        Assert.Contains("pos_emb.z", Assert.Throws<ArgumentException>(() => new Trainer(trained, task, zero)).Message);
+    }
+
+    [Fact]
     public void AResumedRunEndsWithTheSameWeightsBitForBit()
     {
         var task = new AssociativeRecall(8, 10, 0, 20, 3);

@@ -33,7 +33,8 @@ public static class EvalCommand
             string path = p.GetValue(checkpoint)!;
             var file = Checkpoint.Read(path);
             using var model = new LanguageModel(Checkpoint.ConfigOf(file), dev, 0);
-            Checkpoint.LoadInto(model, file);
+            var load = Checkpoint.LoadInto(model, file);
+            if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{path}: {note}");
             model.Eval();
             var request = new Request(p.GetValue(task), p.GetValue(text), p.GetValue(vocab), p.GetValue(seqLen), p.GetValue(seed), p.GetValue(batch));
             var (batches, what, isText) = Batches(file, model.Config, request);

@@ -30,7 +30,8 @@ public static class GenerateCommand
             string path = p.GetValue(checkpoint)!, text = p.GetValue(prompt)!;
             var file = Checkpoint.Read(path);
             using var model = new LanguageModel(Checkpoint.ConfigOf(file), dev, 0);
-            Checkpoint.LoadInto(model, file);
+            var load = Checkpoint.LoadInto(model, file);
+            if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{path}: {note}");
             var recall = Tasks.RecallTokens(file);
             int vocab = model.Config.Vocab;
             if (recall is null && vocab < 256)

@@ -30,7 +30,8 @@ public static class InspectCommand
                 if (!given && p.GetResult(option) is { Implicit: false })
                     throw new ArgumentException($"{option.Name} is for {needs}, which was not given");
             string path = p.GetValue(checkpoint)!;
-            using var model = Checkpoint.LoadModel(path, Device.Cpu);
+            using var model = Checkpoint.LoadModel(path, Device.Cpu, out var load);
+            if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{path}: {note}");
             model.Eval();
             Console.WriteLine($"checkpoint: {Path.GetFullPath(path)}");
             Console.WriteLine($"config: {model.Config.ToJson()}");

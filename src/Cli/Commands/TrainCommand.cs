@@ -84,7 +84,8 @@ public static class TrainCommand
         {
             if (init is not null)
             {
-                Checkpoint.LoadInto(model, init);
+                var load = Checkpoint.LoadInto(model, init);
+                if (load.ConversionNote() is { Length: > 0 } note) Console.Error.WriteLine($"{s.InitFrom}: {note}");
                 Console.WriteLine($"initialised from {s.InitFrom}");
             }
             return new Trainer(model, task, s.TrainingOptions(), outDir);

@@ -48,7 +48,9 @@ public sealed record TrainSettings
         {
             Vocab = task.Vocab, Width = Width, Layers = Layers, InnerWidth = 4 * Width, MaxLength = task.SequenceLength,
             Mixer = mixer, Order = Order, Heads = Heads,
-            // The reference's settings for each kind of task (reference/hyena.md §3.4, §4.2).
+            // The reference's settings for each kind of task (reference/hyena.md §3.4, §4.2). z is frozen for the
+            // synthetics (their lr_pos_emb is 0) and trained for text; the optimizer's PositionalLearningRate stays
+            // unset, so it follows the model (OptimizerSettings.PositionalLearningRate).
             PositionalDims = recall ? 5 : 33, SinFrequency = recall ? 10 : 14, TrainPositional = !recall, EmbedDropout = recall ? 0.1 : 0.0,
             RecomputeBlocks = Recompute,
         }.Validate();

@@ -5,8 +5,27 @@ using System.Text.Json.Nodes;
 
 namespace HyenaIL.Layers;
 
-/// <summary>One tensor read from a safetensors file, converted to float32 on the host.</summary>
-public sealed record StoredTensor(string Name, string DType, Shape Shape, float[] Data);
+/// <summary>
+/// One tensor read from a safetensors file, with its stored <see cref="DType"/>. A float tensor has its values in
+/// float32 (<see cref="Data"/>): F32 as stored, F16 and BF16 widened exactly, F64 rounded to nearest
+/// (<see cref="IsConverted"/>). A tensor of any other dtype (integers, booleans, 8-bit floats) is kept by name,
+/// dtype and shape only: no HyenaIL tensor can take it, and loading refuses it by name.
+/// </summary>
+public sealed record StoredTensor(string Name, string DType, Shape Shape, float[]? Values)
+{
+    /// <summary>The float dtypes HyenaIL reads; F32 is what it writes.</summary>
+    public static IReadOnlyList<string> FloatDTypes { get; } = ["F32", "F16", "BF16", "F64"];
+
+    /// <summary>Whether the stored dtype is one of <see cref="FloatDTypes"/>.</summary>
+    public bool IsFloat => Values is not null;
+
+    /// <summary>Whether the values were converted to float32 from another float dtype.</summary>
+    public bool IsConverted => IsFloat && DType != "F32";
+
+    /// <summary>The values in float32; throws for a tensor that is not of a float dtype.</summary>
+    public float[] Data => Values ?? throw new InvalidOperationException(
+        $"safetensors: tensor '{Name}' has dtype {DType}, not a float dtype ({string.Join(", ", FloatDTypes)}); it has no float32 values");
+}
 
 /// <summary>A checkpoint file that could not be read: truncated, corrupt, or not what was expected. The message
 /// names the file and what is wrong with it.</summary>
@@ -15,8 +34,10 @@ public sealed class CheckpointException(string message) : Exception(message);
 /// <summary>
 /// The safetensors format (huggingface/safetensors), written here: an 8-byte little-endian header length N, N bytes
 /// of JSON (<c>{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {string: string}}</c>), then
-/// the tensors' bytes, little-endian, at the given offsets from the end of the header. HyenaIL writes F32; it
-/// reads F32, F64, F16 and BF16 (converted to float32).
+/// the tensors' bytes, little-endian, at the given offsets from the end of the header. HyenaIL writes F32. It
+/// reads every safetensors dtype's layout, so that any valid file can be opened and checked; the float ones (F32,
+/// and F16, BF16 and F64 converted to float32) come with their values, the others by name, dtype and shape
+/// only (see <see cref="StoredTensor"/>).
 /// </summary>
 public static class SafeTensors
 {
@@ -164,13 +185,15 @@ public static class SafeTensors
 
     private static int ItemSize(string path, string name, string dtype) => dtype switch
     {
-        "F32" => 4,
-        "F64" => 8,
-        "F16" or "BF16" => 2,
-        _ => throw new CheckpointException($"checkpoint {path}: tensor '{name}' has dtype {dtype}; HyenaIL reads F32, F64, F16 and BF16"),
+        "F64" or "I64" or "U64" => 8,
+        "F32" or "I32" or "U32" => 4,
+        "F16" or "BF16" or "I16" or "U16" => 2,
+        "BOOL" or "U8" or "I8" or "F8_E4M3" or "F8_E5M2" => 1,
+        _ => throw new CheckpointException($"checkpoint {path}: tensor '{name}' has dtype '{dtype}', which is not a safetensors dtype (corrupt or from a newer format); HyenaIL reads {string.Join(", ", StoredTensor.FloatDTypes)}"),
     };
 
-    private static float[] Decode(ReadOnlySpan<byte> bytes, string dtype)
+    /// <summary>The values of a float tensor in float32; null for any other dtype.</summary>
+    private static float[]? Decode(ReadOnlySpan<byte> bytes, string dtype)
     {
         switch (dtype)
         {
@@ -192,13 +215,15 @@ public static class SafeTensors
                 for (int i = 0; i < r.Length; i++) r[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
                 return r;
             }
-            default:
+            case "BF16":
             {
                 var r = new float[bytes.Length / 2];
                 for (int i = 0; i < r.Length; i++)
                     r[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
                 return r;
             }
+            default:
+                return null;
         }
     }
 }

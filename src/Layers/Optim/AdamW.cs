@@ -8,8 +8,15 @@ public sealed class AdamW : Optimizer
 
     public AdamW(IEnumerable<(string Name, Parameter Parameter)> parameters, OptimizerSettings settings) : base(parameters, settings)
     {
-        m = Parameters.Select(p => Tensor.ZerosLike(p.Parameter.Value)).ToArray();
-        v = Parameters.Select(p => Tensor.ZerosLike(p.Parameter.Value)).ToArray();
+        m = ZerosPerParameter();
+        v = ZerosPerParameter();
+    }
+
+    /// <summary>Over every parameter of <paramref name="model"/> (see <see cref="Optimizer"/>).</summary>
+    public AdamW(Module model, OptimizerSettings settings) : base(model, settings)
+    {
+        m = ZerosPerParameter();
+        v = ZerosPerParameter();
     }
 
     public override void Step(double rateFactor, float gradScale = 1f)
@@ -42,7 +49,13 @@ public sealed class Sgd : Optimizer
 
     public Sgd(IEnumerable<(string Name, Parameter Parameter)> parameters, OptimizerSettings settings) : base(parameters, settings)
     {
-        buffers = Parameters.Select(p => Tensor.ZerosLike(p.Parameter.Value)).ToArray();
+        buffers = ZerosPerParameter();
+    }
+
+    /// <summary>Over every parameter of <paramref name="model"/> (see <see cref="Optimizer"/>).</summary>
+    public Sgd(Module model, OptimizerSettings settings) : base(model, settings)
+    {
+        buffers = ZerosPerParameter();
     }
 
     public override void Step(double rateFactor, float gradScale = 1f)
