@@ -66,13 +66,13 @@ public sealed class Trainer : IDisposable
                 SaveRunCheckpoint();
                 return Finish(StopReason.Cancelled, clock, startStep, tokens, lastLoss, eval, $"cancelled after step {Step}; checkpoint saved");
             }
-            var (loss, c, n, norm) = TrainStep();
-            if (!double.IsFinite(loss) || !double.IsFinite(norm))
+            var (loss, c, n, norm, failure) = TrainStep(diagnose: true);
+            if (failure is not null)
             {
                 string what = !double.IsFinite(loss) ? $"loss {loss}" : $"gradient norm {norm}";
                 string kept = run is null ? "" : File.Exists(Path.Combine(run.Path, CheckpointFileName))
                     ? "; the last good checkpoint is kept" : "; no checkpoint was written yet";
-                string message = $"non-finite {what} at step {Step + 1}: {Diagnose()}{kept}";
+                string message = $"non-finite {what} at step {Step + 1}{failure}{kept}";
                 return Finish(StopReason.NonFiniteLoss, clock, startStep, tokens, lastLoss, eval, message);
             }
             Step++;
@@ -99,44 +99,80 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>One optimizer step, without evaluation, checkpoints or reports (for benchmarks and custom loops).
-    /// Returns the loss and the gradient norm before clipping; a non-finite loss leaves the parameters unchanged.</summary>
+    /// Returns the loss and the gradient norm before clipping; a non-finite loss or gradient norm leaves the
+    /// parameters unchanged, the step not taken and no gradient behind.</summary>
     public (double Loss, double GradNorm) TrainOneStep()
     {
         Model.Train();
-        var (loss, _, _, norm) = TrainStep();
-        if (double.IsFinite(loss) && double.IsFinite(norm)) Step++;
+        var (loss, _, _, norm, failure) = TrainStep(diagnose: false);
+        if (failure is null) Step++;
         return (loss, norm);
     }
 
-    /// <summary>One optimizer step over <see cref="TrainingOptions.GradientAccumulation"/> micro-batches. Returns
-    /// the mean loss, the correct and scored target counts, and the gradient norm before clipping.</summary>
-    private (double Loss, double Correct, double Counted, double GradNorm) TrainStep()
+    /// <summary>
+    /// One optimizer step over <see cref="TrainingOptions.GradientAccumulation"/> micro-batches. The loss is the mean
+    /// over every scored target of the step: micro-batch i, with n_i of the step's N scored targets, backpropagates
+    /// its own mean times n_i/N, so k micro-batches of b examples make the update one batch of k·b would, whatever
+    /// the ignored targets. Returns that loss, the correct and scored target counts, the gradient norm before
+    /// clipping, and, when the loss or the norm is not finite, where (with <paramref name="diagnose"/>: why); then
+    /// nothing is updated and the gradients are cleared.
+    /// </summary>
+    private (double Loss, double Correct, double Counted, double GradNorm, string? Failure) TrainStep(bool diagnose)
     {
         int micro = Options.GradientAccumulation;
-        double loss = 0, correct = 0, counted = 0;
+        var batches = new Batch[micro];
+        var scored = new long[micro];
         for (int i = 0; i < micro; i++)
         {
-            long index = Step * micro + i;
-            var batch = Task.TrainBatch(index, Options.BatchSize);
-            using var ids = Tensor.FromArray(batch.Inputs, Shape.Of(batch.Size, batch.Length), Device);
-            using var targets = Tensor.FromArray(batch.Targets, Shape.Of(batch.Size, batch.Length), Device);
-            using var graph = new Graph(seed: CounterRng.Mix(Options.Seed, 1_000_000_000UL + (ulong)index));
-            var logits = Model.Forward(graph.Input(ids));
-            var l = LanguageModel.Loss(logits, graph.Input(targets));
-            double value = l.Value.Item();
-            loss += value / micro;
-            var (c, n) = Metrics.Correct(logits.Value, batch.Targets);
+            batches[i] = Task.TrainBatch(MicroBatchIndex(i), Options.BatchSize);
+            scored[i] = batches[i].Targets.Count(t => t != Batch.IgnoreIndex);
+        }
+        long total = scored.Sum();
+        if (total == 0)
+            throw new InvalidOperationException($"training step {Step + 1}: its training batches have no scored targets (every target is {Batch.IgnoreIndex})");
+        double loss = 0, correct = 0;
+        for (int i = 0; i < micro; i++)
+        {
+            if (scored[i] == 0) continue;
+            double weight = (double)scored[i] / total;
+            var (value, c) = ForwardBackward(batches[i], MicroBatchIndex(i), (float)weight);
+            loss += value * weight;
             correct += c;
-            counted += n;
-            if (!double.IsFinite(value)) return (value, correct, counted, 0);
-            graph.Backward(micro > 1 ? Fn.Affine(l, 1f / micro, 0f) : l);
+            if (double.IsFinite(value)) continue;
+            string where = micro > 1 ? $" (micro-batch {i + 1} of {micro})" : "";
+            string? why = diagnose ? DiagnoseForward(batches[i], MicroBatchIndex(i)) : null;
+            Model.ZeroGrad();
+            return (value, correct, total, 0, where + (why is null ? "" : ": " + why));
         }
         var parameters = optimizer.Parameters.Select(p => p.Parameter).ToList();
         double norm = GradientClipping.GlobalNorm(parameters);
+        string? failure = null;
         if (double.IsFinite(norm))
             optimizer.Step(schedule.Factor(Step), GradientClipping.Scale(norm, Options.ClipNorm));
+        else
+            failure = diagnose ? ": " + DiagnoseGradients() : "";
         Model.ZeroGrad();
-        return (loss, correct, counted, norm);
+        return (loss, correct, total, norm, failure);
+    }
+
+    /// <summary>Micro-batch <paramref name="i"/> of this step: its batch index, and the seed of its forward pass.</summary>
+    private long MicroBatchIndex(int i) => Step * Options.GradientAccumulation + i;
+
+    private ulong MicroBatchSeed(long index) => CounterRng.Mix(Options.Seed, 1_000_000_000UL + (ulong)index);
+
+    /// <summary>Forward, loss and (when the loss is finite) backward of <paramref name="weight"/> times the loss,
+    /// adding into the gradients. Returns the loss and the count of correct predictions.</summary>
+    private (double Loss, long Correct) ForwardBackward(Batch batch, long index, float weight)
+    {
+        using var ids = Tensor.FromArray(batch.Inputs, Shape.Of(batch.Size, batch.Length), Device);
+        using var targets = Tensor.FromArray(batch.Targets, Shape.Of(batch.Size, batch.Length), Device);
+        using var graph = new Graph(seed: MicroBatchSeed(index));
+        var logits = Model.Forward(graph.Input(ids));
+        var l = LanguageModel.Loss(logits, graph.Input(targets));
+        double value = l.Value.Item();
+        var (c, _) = Metrics.Correct(logits.Value, batch.Targets);
+        if (double.IsFinite(value)) graph.Backward(weight == 1f ? l : Fn.Affine(l, weight, 0f));
+        return (value, c);
     }
 
     /// <summary>Mean cross-entropy and accuracy over the task's held-out set, in evaluation mode (no dropout).</summary>
@@ -162,7 +198,9 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Rebuilds a trainer from a checkpoint written by <see cref="SaveCheckpoint"/>: model, optimizer state
-    /// and step. <paramref name="options"/> replaces the stored options (e.g. more steps); the schedule follows it.</summary>
+    /// and step. <paramref name="options"/> replaces the stored options (e.g. more steps); the schedule follows it.
+    /// With a run directory, its <c>metrics.jsonl</c> is trimmed back to the checkpoint's step
+    /// (<see cref="RunDirectory.KeepMetricsUpTo"/>), so the steps run again are logged once.</summary>
     public static Trainer Resume(string checkpointPath, ITask task, Device device, string? runDirectory, Func<TrainingOptions, TrainingOptions>? options = null)
     {
         var file = Checkpoint.Read(checkpointPath);
@@ -177,6 +215,7 @@ public sealed class Trainer : IDisposable
             var trainer = new Trainer(model, task, options?.Invoke(state.Options) ?? state.Options, runDirectory);
             trainer.optimizer.LoadState(file, state.OptimizerSteps);
             trainer.Step = state.Step;
+            trainer.run?.KeepMetricsUpTo(state.Step);
             return trainer;
         }
         catch
@@ -191,26 +230,40 @@ public sealed class Trainer : IDisposable
         if (run is not null) SaveCheckpoint(Path.Combine(run.Path, CheckpointFileName));
     }
 
-    /// <summary>Names what went wrong after a non-finite loss: the first parameter holding a non-finite value or
-    /// gradient, or else the first layer whose output is non-finite on the failing batch.</summary>
-    private string Diagnose()
+    /// <summary>Names what made a micro-batch's loss non-finite: the first parameter holding a non-finite value,
+    /// or else the first stage whose output is non-finite when the micro-batch is replayed exactly (same batch, same
+    /// seed, same mode, so the same dropout masks).</summary>
+    private string DiagnoseForward(Batch batch, long index)
     {
-        foreach (var (name, p) in Model.NamedParameters())
-        {
-            if (p.Value.ToFloatArray().Any(v => !float.IsFinite(v))) return $"parameter {name} is not finite";
-            if (p.Grad is not null && p.Grad.ToFloatArray().Any(v => !float.IsFinite(v))) return $"the gradient of {name} is not finite";
-        }
-        var batch = Task.TrainBatch(Step * Options.GradientAccumulation, Options.BatchSize);
+        if (FirstNonFinite(p => p.Value) is { } name) return $"parameter {name} is not finite";
         using var ids = Tensor.FromArray(batch.Inputs, Shape.Of(batch.Size, batch.Length), Device);
-        using var graph = new Graph(recordGradients: false);
-        var r = Model.Backbone.Embeddings.Forward(graph.Input(ids));
-        if (!Finite(r)) return "the embedding output is not finite";
-        for (int i = 0; i < Model.Backbone.Layers.Count; i++)
+        using var graph = new Graph(recordGradients: false, seed: MicroBatchSeed(index));
+        var backbone = Model.Backbone;
+        var r = backbone.Embeddings.Forward(graph.Input(ids));
+        if (!Finite(r)) return "the embedding output (backbone.embeddings) is not finite";
+        for (int i = 0; i < backbone.Layers.Count; i++)
         {
-            r = Model.Backbone.Layers[i].Forward(r);
+            r = backbone.Layers[i].Forward(r);
             if (!Finite(r)) return $"the output of layer {i} (backbone.layers.{i}) is not finite";
         }
-        return "every layer's output is finite; the loss itself overflowed";
+        r = backbone.FinalNorm.Forward(r);
+        if (!Finite(r)) return "the output of the final norm (backbone.ln_f) is not finite";
+        return "every layer's output is finite; the logits or the loss overflowed";
+    }
+
+    /// <summary>Names what made the gradient norm non-finite: a non-finite parameter, or the first non-finite gradient.</summary>
+    private string DiagnoseGradients()
+    {
+        if (FirstNonFinite(p => p.Value) is { } name) return $"parameter {name} is not finite";
+        if (FirstNonFinite(p => p.Grad) is { } grad) return $"the gradient of {grad} is not finite";
+        return "every gradient is finite; their squared norm overflowed";
+    }
+
+    private string? FirstNonFinite(Func<Parameter, Tensor?> tensor)
+    {
+        foreach (var (name, p) in Model.NamedParameters())
+            if (tensor(p) is { } t && !t.ToFloatArray().All(float.IsFinite)) return name;
+        return null;
     }
 
     private static bool Finite(Var v) => v.Value.ToFloatArray().All(float.IsFinite);

@@ -17,7 +17,9 @@ public sealed record TrainingOptions
 
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Micro-batches whose gradients are summed before each optimizer step.</summary>
+    /// <summary>Micro-batches of <see cref="BatchSize"/> whose gradients are summed before each optimizer step. The loss
+    /// is averaged over every scored target of all of them, so k micro-batches make the update one batch of k times
+    /// the size would, ignored targets or not.</summary>
     public int GradientAccumulation { get; init; } = 1;
 
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using HyenaIL.Fft;
 using HyenaIL.Layers;
 using HyenaIL.Training;
 using Xunit;
@@ -50,52 +52,70 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("pos_emb.z", Assert.Throws<ArgumentException>(() => new Trainer(trained, task, zero)).Message);
     }
 
-    [Fact]
-    public void AResumedRunEndsWithTheSameWeightsBitForBit()
+    /// <summary>
+    /// A run killed after step 12, whose last checkpoint is step 10's, resumed from that checkpoint, ends with the
+    /// same weights and optimizer state, bit for bit, as an uninterrupted run, and its metrics.jsonl has one line per
+    /// logged step, the same as the uninterrupted run's but for the timings. L = 10 takes the direct long
+    /// convolution, L = 64 (the default recipe's) the FFT; both with evaluations, checkpoints every 5 steps and
+    /// 2 accumulated micro-batches per step.
+    /// </summary>
+    [Theory]
+    [InlineData(10, LongConvMethod.Direct)]
+    [InlineData(64, LongConvMethod.Fft)]
+    public void AKilledRunResumedFromItsLastCheckpointEndsBitForBitAndLogsEachStepOnce(int length, LongConvMethod method)
     {
-        var task = new AssociativeRecall(8, 10, 0, 20, 3);
-        float[][] Weights(Trainer t) => t.Model.Parameters().Select(p => p.Value.ToFloatArray()).ToArray();
-        float[][] straight;
-        using (var t = new Trainer(new LanguageModel(Small(task), Device.Cpu, 5), task, Options(30)))
+        Assert.Equal(method, LongConv.Method(length));
+        var task = new AssociativeRecall(8, length, 0, 12, 3);
+        var config = TrainingTestKit.Tiny(task);
+        var options = Options(24) with
         {
-            t.Run();
-            straight = Weights(t);
-        }
-        string run = Path.Combine(dir, "r");
-        using (var t = new Trainer(new LanguageModel(Small(task), Device.Cpu, 5), task, Options(30) with { LogEvery = 1 }, run))
+            BatchSize = 4, GradientAccumulation = 2, EvalEvery = 5, CheckpointEvery = 5, LogEvery = 1, EvalBatchSize = 8,
+        };
+        string straight = Path.Combine(dir, "straight"), killed = Path.Combine(dir, "killed");
+        using (var t = new Trainer(new LanguageModel(config, Device.Cpu, 5), task, options, straight))
+            Assert.Equal(StopReason.Completed, t.Run().Reason);
+
+        string checkpoint = Path.Combine(killed, Trainer.CheckpointFileName);
+        byte[]? atStep10 = null;
+        using (var t = new Trainer(new LanguageModel(config, Device.Cpu, 5), task, options, killed))
         {
             using var stop = new CancellationTokenSource();
-            var summary = t.Run(new Callback(p => { if (p.Step == 12) stop.Cancel(); }), stop.Token);
-            Assert.Equal(StopReason.Cancelled, summary.Reason);
+            t.Run(new InlineProgress<TrainingProgress>(p =>
+            {
+                if (p.Step == 11) atStep10 = File.ReadAllBytes(checkpoint);
+                if (p.Step == 12) stop.Cancel();
+            }), stop.Token);
         }
-        using var resumed = Trainer.Resume(Path.Combine(run, Trainer.CheckpointFileName), task, Device.Cpu, run);
-        Assert.Equal(12, resumed.Step);
-        resumed.Run();
-        var after = Weights(resumed);
-        for (int i = 0; i < straight.Length; i++) Assert.Equal(straight[i], after[i]);
+        // What a kill during step 13 leaves: the checkpoint of step 10, metrics up to step 12, a torn line for
+        // step 13, and the temporary file of a checkpoint write in flight.
+        File.WriteAllBytes(checkpoint, atStep10!);
+        File.AppendAllText(Path.Combine(killed, RunDirectory.MetricsFileName), "{\"step\":13,\"loss\":0.5");
+        string temporary = Path.Combine(killed, $".{Trainer.CheckpointFileName}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(temporary, atStep10![..100]);
+
+        using (var resumed = Trainer.Resume(checkpoint, task, Device.Cpu, killed))
+        {
+            Assert.Equal(10, resumed.Step);
+            Assert.False(File.Exists(temporary), "the stale checkpoint temporary should be removed when the run folder is opened");
+            Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), Logged(killed).Select(l => l.Step));
+            Assert.Equal(StopReason.Completed, resumed.Run().Reason);
+        }
+
+        TrainingTestKit.AssertSameBits(TrainingTestKit.Bits(Path.Combine(straight, Trainer.CheckpointFileName)), TrainingTestKit.Bits(checkpoint));
+        Assert.Equal(Logged(straight), Logged(killed));
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), Logged(killed).Select(l => l.Step));
+        Assert.Equal(5, Logged(killed).Count(l => l.Line.Contains("eval_loss", StringComparison.Ordinal)));   // steps 5, 10, 15, 20, 24
     }
 
-    [Fact]
-    public void ANonFiniteLossStopsTheRunNamingTheStepAndKeepsTheLastGoodCheckpoint()
-    {
-        var task = new AssociativeRecall(8, 10, 0, 20, 3);
-        string run = Path.Combine(dir, "nan");
-        using (var good = new Trainer(new LanguageModel(Small(task), Device.Cpu, 5), task, Options(3), run)) good.Run();
-        string checkpoint = Path.Combine(run, Trainer.CheckpointFileName);
-        var saved = File.ReadAllBytes(checkpoint);
-        // Continue with a learning rate that makes the parameters overflow within a step or two.
-        using var trainer = Trainer.Resume(checkpoint, task, Device.Cpu, run, o => o with
+    /// <summary>metrics.jsonl's lines without the timings (tokens_per_s, elapsed_s), which differ from run to run.</summary>
+    private static List<(long Step, string Line)> Logged(string run) =>
+        File.ReadAllLines(Path.Combine(run, RunDirectory.MetricsFileName)).Select(line =>
         {
-            Steps = 40, ClipNorm = 0, WarmupSteps = 0, CheckpointEvery = 0,
-            Optimization = new OptimizerSettings { LearningRate = 1e30 },
-        });
-        var summary = trainer.Run();
-        Assert.Equal(StopReason.NonFiniteLoss, summary.Reason);
-        Assert.Matches(@"non-finite .* at step \d+: (parameter|the gradient of|the output of layer|the embedding|every layer)", summary.Message!);
-        Assert.Equal(saved, File.ReadAllBytes(checkpoint));
-        var file = Checkpoint.Read(checkpoint);
-        Assert.All(file.Tensors.Values, t => Assert.All(t.Data, v => Assert.True(float.IsFinite(v), $"{t.Name} holds {v}")));
-    }
+            var o = JsonNode.Parse(line)!.AsObject();
+            o.Remove("tokens_per_s");
+            o.Remove("elapsed_s");
+            return (o["step"]!.GetValue<long>(), o.ToJsonString());
+        }).ToList();
 
     [Fact]
     public void CancellationSavesACheckpointAndStops()
@@ -104,7 +124,7 @@ public sealed class TrainerTests : IDisposable
         string run = Path.Combine(dir, "cancel");
         using var cancel = new CancellationTokenSource();
         using var trainer = new Trainer(new LanguageModel(Small(task), Device.Cpu, 5), task, Options(1000) with { LogEvery = 1 }, run);
-        var summary = trainer.Run(new Callback(p => { if (p.Step == 5) cancel.Cancel(); }), cancel.Token);
+        var summary = trainer.Run(new InlineProgress<TrainingProgress>(p => { if (p.Step == 5) cancel.Cancel(); }), cancel.Token);
         Assert.Equal(StopReason.Cancelled, summary.Reason);
         Assert.Equal(5, summary.Steps);
         using var resumed = Trainer.Resume(Path.Combine(run, Trainer.CheckpointFileName), task, Device.Cpu, run);
@@ -124,16 +144,36 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(loaded, Device.Cpu.LiveBuffers);
     }
 
+    /// <summary>The same on the default recipe's path: L = 64 (FFT long convolutions), a run folder, evaluations,
+    /// checkpoints and accumulated micro-batches.</summary>
+    [Fact]
+    public void LiveBuffersAreTheSameAtTheStartAndEndOfFftStepsWithEvalsCheckpointsAndAccumulation()
+    {
+        const int steps = FftFlatMemorySteps;
+        var task = new AssociativeRecall(6, 64, 0, 8, 3);
+        Assert.Equal(LongConvMethod.Fft, LongConv.Method(task.SequenceLength));
+        var options = Options(1) with
+        {
+            BatchSize = 2, GradientAccumulation = 2, EvalEvery = 50, EvalBatchSize = 4, CheckpointEvery = 100, LogEvery = 25,
+        };
+        string run = Path.Combine(dir, "flat");
+        using (var first = new Trainer(new LanguageModel(TrainingTestKit.Tiny(task), Device.Cpu, 5), task, options, run))
+            first.Run();   // one step, an evaluation and a checkpoint: every one-off allocation happens here
+        using var longer = Trainer.Resume(Path.Combine(run, Trainer.CheckpointFileName), task, Device.Cpu, run, o => o with { Steps = steps + 1 });
+        int loaded = Device.Cpu.LiveBuffers;
+        var summary = longer.Run();
+        Assert.Equal(StopReason.Completed, summary.Reason);
+        Assert.Equal(steps + 1, summary.Steps);
+        Assert.Equal(loaded, Device.Cpu.LiveBuffers);
+    }
+
+    private const int FftFlatMemorySteps = 2000;
+
     private string SaveTo(Trainer trainer)
     {
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, "m.safetensors");
         trainer.SaveCheckpoint(path);
         return path;
-    }
-
-    private sealed class Callback(Action<TrainingProgress> action) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => action(value);
     }
 }

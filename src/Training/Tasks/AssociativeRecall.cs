@@ -22,6 +22,7 @@ public sealed class AssociativeRecall : ITask
     private readonly ulong seed;
     private readonly List<int[]> train;
     private readonly List<int[]> test;
+    private readonly HashSet<string> testKeys;   // the held-out examples as text, which training never draws
 
     public AssociativeRecall(int vocab, int sequenceLength, int trainExamples, int testExamples, ulong seed)
     {
@@ -40,8 +41,8 @@ public sealed class AssociativeRecall : ITask
         keys = ordinary[..(ordinary.Length / 2)];
         values = ordinary[(ordinary.Length / 2)..];
         test = Draw(new SeededRandom(CounterRng.Mix(seed, 1)), testExamples, null);
-        var held = new HashSet<string>(test.Select(Key));
-        train = trainExamples > 0 ? Draw(new SeededRandom(CounterRng.Mix(seed, 2)), trainExamples, held) : [];
+        testKeys = new HashSet<string>(test.Select(Key));
+        train = trainExamples > 0 ? Draw(new SeededRandom(CounterRng.Mix(seed, 2)), trainExamples, testKeys) : [];
         TrainExamples = trainExamples;
     }
 
@@ -66,10 +67,7 @@ public sealed class AssociativeRecall : ITask
         var rng = new SeededRandom(CounterRng.Mix(seed, 1000 + (ulong)step));
         var examples = new List<int[]>(batchSize);
         if (TrainExamples == 0)
-        {
-            var held = new HashSet<string>(test.Select(Key));
-            examples = Draw(rng, batchSize, held, dedupe: false);
-        }
+            examples = Draw(rng, batchSize, testKeys, dedupe: false);
         else
             for (int i = 0; i < batchSize; i++) examples.Add(train[rng.Next(train.Count)]);
         return Pack(examples, finalOnly: false);
