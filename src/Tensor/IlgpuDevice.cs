@@ -50,16 +50,30 @@ public sealed partial class IlgpuDevice : Device
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var method = kernel.Method;
-        var lazy = kernels.GetOrAdd(method, _ => new Lazy<Delegate>(() =>
+        var lazy = kernels.GetOrAdd(method, m =>
         {
-            var definition = method.IsGenericMethod ? method.GetGenericMethodDefinition() : method;
-            if (definition.GetCustomAttribute<KernelAttribute>() is null)
-                throw new InvalidOperationException(
-                    $"{method.DeclaringType?.Name}.{method.Name} is loaded as a kernel but lacks [Kernel]; " +
-                    "the PTX compilation test would not see it");
-            return load(kernel);
-        }));
+            CheckListed(m);   // before anything is cached: a refused kernel stays out of LoadedKernels
+            return new Lazy<Delegate>(() => load(kernel));
+        });
         return (TLoaded)lazy.Value;
+    }
+
+    /// <summary>Refuses a kernel that the PTX compilation test would not compile: one without [Kernel], or a generic
+    /// instantiation whose type arguments its [Kernel] does not list.</summary>
+    private static void CheckListed(MethodInfo method)
+    {
+        string name = $"{method.DeclaringType?.Name}.{method.Name}";
+        var definition = method.IsGenericMethod ? method.GetGenericMethodDefinition() : method;
+        var attribute = definition.GetCustomAttribute<KernelAttribute>()
+            ?? throw new InvalidOperationException(
+                $"{name} is loaded as a kernel but lacks [Kernel]; the PTX compilation test would not see it");
+        if (!method.IsGenericMethod) return;
+        var arguments = method.GetGenericArguments();
+        if (arguments.Length != 1 || !attribute.Instantiations.Contains(arguments[0]))
+            throw new InvalidOperationException(
+                $"{name}<{string.Join(", ", arguments.Select(t => t.Name))}> is loaded as a kernel but its [Kernel] lists " +
+                (attribute.Instantiations.Length == 0 ? "no instantiations" : $"only {string.Join(", ", attribute.Instantiations.Select(t => t.Name))}") +
+                "; add the type argument to the attribute so that the PTX compilation test compiles this instantiation");
     }
 
     protected override void DisposeCore()

@@ -74,6 +74,49 @@ public abstract class LongConvTests(DeviceFixture fixture, string device) : Devi
         }
     }
 
+    [Theory]
+    [InlineData(LongConvMethod.Direct)]
+    [InlineData(LongConvMethod.Fft)]
+    public void ChangingUAtTNeverChangesEarlierOutputs(LongConvMethod method)
+    {
+        // FFT round-off spreads about eps·max|y| over every position (hyena.md §6.1), so "unchanged" means within
+        // 1e-6 of max|y|; a leak through wrap-around (P < 2L) or a wrong crop or shift would move earlier outputs
+        // by O(max|y|). t0 = L − 1 is the position whose wrap-around would reach the most earlier outputs.
+        const int b = 1, c = 2;
+        int l = IsCpu ? 1000 : 200;   // the ILGPU simulator: small sizes only
+        var (u, k, d, _) = Inputs(l, b, c);
+        using var tk = Upload(k, c, l);
+        using var td = Upload(d, c);
+        using var tu = Upload(u, b, c, l);
+        using var y = LongConv.Forward(tu, tk, td, method);
+        var a = y.ToFloatArray();
+        double max = a.Max(v => Math.Abs((double)v));
+        foreach (int t0 in new[] { 0, 1, l / 2, l - 1 })
+        {
+            var changed = (double[])u.Clone();
+            for (int ch = 0; ch < c; ch++) changed[ch * l + t0] += 1.0;
+            using var tv = Upload(changed, b, c, l);
+            using var yv = LongConv.Forward(tv, tk, td, method);
+            var e = yv.ToFloatArray();
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int t = 0; t < t0; t++)
+                    Assert.True(Math.Abs(a[ch * l + t] - e[ch * l + t]) <= 1e-6 * max,
+                        $"{method} on {DeviceName}, L={l}, channel {ch}: y[{t}] moved by {Math.Abs(a[ch * l + t] - e[ch * l + t]):E3} " +
+                        $"when u[{t0}] changed (max|y| {max:E3})");
+                // From t0 on, the change is the impulse response k[t − t0] + D·[t = t0], within the two outputs'
+                // own bounds (Bound·max|y| each).
+                for (int t = t0; t < l; t++)
+                {
+                    double expected = k[ch * l + t - t0] + (t == t0 ? d[ch] : 0), moved = e[ch * l + t] - a[ch * l + t];
+                    Assert.True(Math.Abs(moved - expected) <= 2 * Bound * max,
+                        $"{method} on {DeviceName}, L={l}, channel {ch}: y[{t}] moved by {moved:R} when u[{t0}] grew by 1, " +
+                        $"expected k[{t - t0}]{(t == t0 ? " + D" : "")} = {expected:R}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void APreparedFilterGivesTheSameResults()
     {

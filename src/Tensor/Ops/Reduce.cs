@@ -15,8 +15,10 @@ namespace HyenaIL;
 //   ArgMax:      the k of the max, as int32; ties → the lowest k; NaN counts as the largest (NumPy's convention)
 //   SumTo(x, s): Σ over the dimensions where s is 1 or absent (s aligned right): the adjoint of broadcasting s to
 //                shape(x), so the gradient of a broadcast operand, e.g. a bias (D) added to (B, L, D).
-// Backward (composed by the autograd graph from forward ops): Sum: dx = broadcast(dy); Mean: dx = broadcast(dy)/n;
-//   Max: dy at the argmax, 0 elsewhere; SumTo: dx = broadcast(dy) to shape(x); SquaredNorm: dx = 2·x·dy.
+// Backward (composed by the autograd graph from forward ops, src/Autograd/Ops/Reduce.cs): Sum: dx = broadcast(dy);
+//   Mean: dx = broadcast(dy)/n. SumTo is itself the backward of broadcasting (src/Autograd/Ops/Binary.cs, Matmul.cs).
+//   Max, ArgMax and SquaredNorm have no graph node, so nothing differentiates through them (ArgMax serves
+//   predictions and metrics, SquaredNorm gradient clipping, both outside the graph).
 // Accuracy: on the cpu, float32 sums add blocks of 1024 elements in float32 (across vector lanes) and the block sums
 // in float64. On ILGPU devices a sum is a tree in shared memory per group, then a second pass over the partials.
 

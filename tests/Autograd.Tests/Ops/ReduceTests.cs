@@ -24,6 +24,7 @@ public abstract class ReduceDeviceTests(DeviceFixture f, string d) : DeviceBackw
     {
         var x = RandomData.Uniform(1, 2 * 3 * 17);
         AssertBackwardMatchesCpu("Sum", v => Fn.Sum(v[0]), [x], [[2, 3, 17]]);
+        AssertBackwardMatchesCpu("Mean", v => Fn.Mean(v[0]), [x], [[2, 3, 17]]);
         AssertBackwardMatchesCpu("Mean axis", v => Fn.Mean(v[0], 1), [x], [[2, 3, 17]]);
         AssertBackwardMatchesCpu("Sum axis", v => Fn.Sum(v[0], 2, keepDims: true), [x], [[2, 3, 17]]);
     }

@@ -33,6 +33,7 @@ public abstract class ShapeOpDeviceTests(DeviceFixture f, string d) : DeviceBack
     {
         var x = RandomData.Uniform(1, 2 * 6 * 5);
         AssertBackwardMatchesCpu("Transpose", v => Fn.Transpose(v[0], 1, 2), [x], [[2, 6, 5]]);
+        AssertBackwardMatchesCpu("Reshape", v => Fn.Reshape(v[0], 5, -1), [x], [[2, 6, 5]]);
         AssertBackwardMatchesCpu("Slice", v => Fn.Slice(v[0], 1, 2, 3), [x], [[2, 6, 5]]);
         AssertBackwardMatchesCpu("Split", v => Fn.Split(v[0], 1, 4, 2)[0], [x], [[2, 6, 5]]);
         AssertBackwardMatchesCpu("Concat", v => Fn.Concat([v[0], v[0]], 2), [x], [[2, 6, 5]]);

@@ -31,6 +31,10 @@ public abstract class UnaryDeviceTests(DeviceFixture f, string d) : DeviceBackwa
             AssertBackwardMatchesCpu(op.ToString(), v => Fn.Unary(op, v[0]), [x], [[3, 17]]);
         }
     }
+
+    [Fact]
+    public void AffineBackwardMatchesTheCpu() =>
+        AssertBackwardMatchesCpu("Affine", v => Fn.Affine(v[0], -1.5f, 0.25f), [RandomData.Uniform(4, 51)], [[3, 17]]);
 }
 
 public sealed class UnaryDeviceTestsIlgpuCpu(DeviceFixture f) : UnaryDeviceTests(f, "ilgpu-cpu");
