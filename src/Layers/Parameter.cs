@@ -89,5 +89,21 @@ public sealed class Parameter(Tensor value, Init init, ParameterGroup group = Pa
 /// (loading, dtype conversion) without stale references.</summary>
 public sealed class BufferSlot(Tensor value)
 {
-    public Tensor Value { get; internal set; } = value;
+    private Tensor value = value;
+
+    public Tensor Value
+    {
+        get => value;
+        internal set
+        {
+            this.value = value;
+            Version++;
+        }
+    }
+
+    /// <summary>Counts the changes made through the module system (a new tensor, a checkpoint loaded into it), so that
+    /// a module can cache what it derives from a buffer and know when to derive it again.</summary>
+    public int Version { get; private set; }
+
+    internal void MarkChanged() => Version++;
 }

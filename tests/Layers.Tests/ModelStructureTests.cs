@@ -96,7 +96,7 @@ public sealed class ModelStructureTests
         for (int c = 0; c < 4; c++) Assert.True(Math.Abs(got[c] - deltas[c]) < 1e-5, $"delta[{c}] = {got[c]}, expected {deltas[c]}");
         using var six = new ExponentialModulation(Device.Cpu, 6);
         using var t = Tensor.FromArray(new[] { 0f, 1f, 0.5f }, Shape.Of(1, 3, 1), Device.Cpu);
-        using var window = six.Window(t, 2);
+        using var window = six.Window(new BufferSlot(t), 2);
         Assert.Equal(Shape.Of(2, 6), window.Shape);
         double[] atOne = [0.046416, 3.981e-3, 3.415e-4, 2.929e-5, 2.512e-6, 2.154e-7];
         var w = window.ToFloatArray();

@@ -172,6 +172,7 @@ public static class Checkpoint
             using var host = Tensor.FromArray(source.Data, target.Shape, Device.Cpu);
             using var converted = target.DType == DType.Float32 ? null : host.ToDType(target.DType);
             target.CopyFrom(converted ?? host);
+            if (item is BufferSlot slot) slot.MarkChanged();
         }
         var convertedNames = items.Where(e => file.Tensors.TryGetValue(e.Name, out var t) && t.IsConverted)
             .Select(e => (e.Name, file.Tensors[e.Name].DType)).ToList();

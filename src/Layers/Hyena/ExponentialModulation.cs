@@ -5,8 +5,8 @@ namespace HyenaIL.Layers;
 /// Δ = linspace(ln(target)/slow, ln(target)/fast, C) over the C filter channels at initialisation: the fastest channel
 /// reaches <c>target</c> at t = fast, the slowest at t = slow. Δ (1, 1, C) is a frozen buffer (the reference's
 /// modulation learning rate is 0) and t is the positional embedding's buffer; a loaded checkpoint replaces both, so the
-/// window is computed from the stored values at every forward pass (an elementwise (L, C) product, small beside the
-/// filter MLP), never from the config. Neither is trained, so the window is a constant of the graph.
+/// window is computed from the stored values (once, and again whenever either buffer changes), never from the config.
+/// Neither is trained, so the window is a constant of the graph.
 /// </summary>
 public sealed class ExponentialModulation : Module
 {
@@ -32,24 +32,34 @@ public sealed class ExponentialModulation : Module
     public BufferSlot Deltas { get; }
 
     /// <summary>
-    /// The window exp(−t·|Δ|) + shift, (L, C), for the first <paramref name="length"/> positions of
-    /// <paramref name="t"/> (1, l_max, 1), from the Δ this module holds now; on the module's device, in its dtype, owned
-    /// by the caller. |Δ| is max(Δ, −Δ), exact.
+    /// The window exp(−t·|Δ|) + shift, (L, C), for the first <paramref name="length"/> positions of the buffer
+    /// <paramref name="t"/> (1, n, 1), from the Δ this module holds now; on the module's device, in its dtype, owned by
+    /// the caller. Computed in float64 from the float32 buffers and rounded once, for all n positions, and kept until
+    /// either buffer changes (<see cref="BufferSlot.Version"/>: a loaded checkpoint's Δ and t replace the config's).
     /// </summary>
-    public Tensor Window(Tensor t, int length)
+    public Tensor Window(BufferSlot t, int length)
     {
-        if (t.Rank != 3 || t.Shape[0] != 1 || t.Shape[2] != 1 || length < 1 || length > t.Shape[1])
-            throw new ShapeException($"ExponentialModulation.Window: t must have shape (1, n, 1) with n ≥ L = {length}, got {t.Shape}");
-        using var rows = Ops.Slice(t, 1, 0, length);                                   // (1, L, 1)
-        using var column = rows.Reshape(length, 1);                                    // (L, 1)
-        using var deltas = Deltas.Value.Reshape(1, Channels);                          // (1, C)
-        using var negated = Ops.Neg(deltas);                                           // (1, C)
-        using var both = Ops.Concat([deltas, negated], 0);                             // (2, C)
-        using var magnitude = Ops.Max(both, 0, keepDims: true);                        // (1, C): |Δ|
-        using var rate = Ops.Mul(column, magnitude);                                   // (L, C): t·|Δ|
-        using var exponent = Ops.Neg(rate);                                            // (L, C)
-        var decay = Ops.Exp(exponent);                                                 // (L, C)
-        if (Shift == 0) return decay;
-        using (decay) return Ops.AddScalar(decay, (float)Shift);
+        var shape = t.Value.Shape;
+        if (shape.Rank != 3 || shape[0] != 1 || shape[2] != 1 || length < 1 || length > shape[1])
+            throw new ShapeException($"ExponentialModulation.Window: t must have shape (1, n, 1) with n ≥ L = {length}, got {shape}");
+        var key = (t, t.Version, Deltas.Version);
+        if (cached is null || cachedFor != key)
+        {
+            var times = t.Value.ToFloatArray();                                        // (n)
+            var deltas = Deltas.Value.ToFloatArray();                                  // (C)
+            cached = new double[times.Length * Channels];                              // (n, C)
+            for (int n = 0; n < times.Length; n++)
+                for (int c = 0; c < Channels; c++)
+                    cached[n * Channels + c] = Math.Exp(-(double)times[n] * Math.Abs((double)deltas[c])) + Shift;
+            cachedFor = key;
+        }
+        var values = cached.AsSpan(0, length * Channels);
+        var result = Shape.Of(length, Channels);
+        return DType == DType.Float64
+            ? Tensor.FromArray(values.ToArray(), result, Device)
+            : Tensor.FromArray(Array.ConvertAll(values.ToArray(), v => (float)v), result, Device);
     }
+
+    private double[]? cached;                                       // (n, C), float64
+    private (BufferSlot, int, int) cachedFor;
 }

@@ -44,7 +44,7 @@ public sealed class HyenaFilter : Module
         var rows = Fn.Reshape(Fn.Slice(z, 1, 0, length), length, PosEmb.EmbDim);                            // (L, E)
         var h = Mlp.Forward(rows);                                                                           // (L, C)
         if (Modulation.Modulate)
-            h = Fn.Mul(h, graph.Own(Modulation.Window(PosEmb.T.Value, length)));                             // (L, C)
+            h = Fn.Mul(h, graph.Own(Modulation.Window(PosEmb.T, length)));                             // (L, C)
         return h;
     }
 
