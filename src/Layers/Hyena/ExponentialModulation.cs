@@ -10,6 +10,9 @@ namespace HyenaIL.Layers;
 /// </summary>
 public sealed class ExponentialModulation : Module
 {
+    private double[]? cached;                 // (n, C): the window for every position of t, float64
+    private (BufferSlot T, int TVersion, int DeltasVersion) cachedFor;
+
     public ExponentialModulation(Device device, int channels, double fastDecay = 0.3, double slowDecay = 1.5,
         double target = 1e-2, double shift = 0.0, bool modulate = true) : base(device)
     {
@@ -59,7 +62,4 @@ public sealed class ExponentialModulation : Module
             ? Tensor.FromArray(values.ToArray(), result, Device)
             : Tensor.FromArray(Array.ConvertAll(values.ToArray(), v => (float)v), result, Device);
     }
-
-    private double[]? cached;                                       // (n, C), float64
-    private (BufferSlot, int, int) cachedFor;
 }
